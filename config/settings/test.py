@@ -1,0 +1,14 @@
+"""Settings for the test suite: fixed synthetic keys, fast hashing, in-memory mail."""
+
+from __future__ import annotations
+
+from .base import *  # noqa: F403
+
+SECRET_KEY = "test-secret-key-not-for-production-use-0123456789abcdef"
+DEBUG = False
+REGISTRY_DATA_KEYS = ["01" + "11" * 16, "00" + "22" * 16]
+REGISTRY_INDEX_KEY = "33" * 32
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+
+from registry.ops.demo import DEMO_PASSWORD, demo_logins
+from registry.orgs.models import Agency
+from registry.orgs.services import agencies_sync
+from registry.people.models import Person
+
+
+class Command(BaseCommand):
+    help = "演示：迁移数据库、载入参考数据与合成人员、建立演示账号并启动服务（make run）"
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--people", type=int, default=20000, help="演示人员总数（已有则只补足）")
+        parser.add_argument("--addr", default="127.0.0.1:8000")
+        parser.add_argument("--no-serve", action="store_true", help="只准备数据，不启动服务")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        call_command("migrate", interactive=False, verbosity=0)
+        self.stdout.write("数据库已迁移。")
+        agencies_sync(settings.REGISTRY_AGENCY_CODE)
+        province = Agency.objects.get(code=settings.REGISTRY_AGENCY_CODE)
+        self.stdout.write(f"会计管理机构已载入：{province.name} 及其市县。")
+        missing = options["people"] - Person.objects.count()
+        if missing > 0:
+            call_command("seed", people=missing, province=province.code, stdout=self.stdout)
+        else:
+            self.stdout.write(f"已有 {Person.objects.count()} 名人员，沿用现有数据。")
+        logins = demo_logins(province)
+        self.stdout.write("")
+        self.stdout.write(self.style.SUCCESS(f"演示账号（密码均为 {DEMO_PASSWORD}）："))
+        for login in logins:
+            self.stdout.write(f"  {login.username:<14} {login.role:<8} {login.agency}")
+        self.stdout.write(f"\n访问 http://{options['addr']}/ 登录后台。按 Ctrl+C 停止。\n")
+        if not options["no_serve"]:
+            call_command("runserver", options["addr"], use_reloader=False)
