@@ -44,7 +44,7 @@ class StaffMfaMiddleware:
         if (
             settings.REGISTRY_REQUIRE_STAFF_MFA
             and user.is_authenticated
-            and not user.is_verified()  # type: ignore[union-attr]
+            and not user.is_verified()  # type: ignore[union-attr,attr-defined]
             and actor_is_staff(user)
             and not request.path.startswith(
                 settings.STATIC_URL if settings.STATIC_URL.startswith("/") else "/static/"

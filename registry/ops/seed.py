@@ -112,7 +112,7 @@ def _person(fake: FakePerson, index: str, agency: Agency, rng: random.Random, ra
         highest_education=min((str(e["education"]) for e in fake.education), key=lambda c: rank.get(c, 99)),
         student_school=str(fake.student["school"]) if fake.student else "",
         student_region=str(fake.student["school_region"]) if fake.student else "",
-        student_expected_graduation=fake.student["expected_graduation"] if fake.student else None,  # type: ignore[arg-type]
+        student_expected_graduation=fake.student["expected_graduation"] if fake.student else None,  # type: ignore[arg-type,misc]
         version=1,
         collected_at=timezone.now() if status == Status.COLLECTED else None,
     )

@@ -158,11 +158,13 @@ def people(rng: random.Random, counties: dict[str, str], today: date) -> Iterato
     edu_weights = [m[1] for m in EDUCATION_MIX]
     while True:
         sex = "2" if rng.random() < 0.62 else "1"
-        age_days = rng.randrange(20 * 366, 65 * 365)
+        code, _, pool, years = rng.choices(EDUCATION_MIX, weights=edu_weights)[0]
+        # Old enough to have finished that education: 18 at entry, a year or two of slack.
+        youngest = max(20, 18 + years + 1 if code[0] in "12" else 20)
+        age_days = rng.randrange(youngest * 366, 65 * 365)
         birth = today - timedelta(days=age_days)
         home = rng.choice(codes)
         county = home if rng.random() < 0.7 else rng.choice(codes)
-        code, _, pool, years = rng.choices(EDUCATION_MIX, weights=edu_weights)[0]
         grad_year = min(birth.year + 18 + years + rng.randrange(0, 3), today.year - 1)
         education: list[dict[str, object]] = [
             {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
+from .bodies import NATIONAL_CODE, SEPARATE_PLAN_CITIES
 from .models import Agency
 
 
@@ -17,7 +18,10 @@ def agency_by_code(code: str) -> Agency | None:
 
 def agency_for_division(division_code: str, within: Agency) -> Agency | None:
     """The deepest agency of a subtree whose division is the code or one of its ancestors."""
-    candidates = [division_code, division_code[:4] + "00", division_code[:2] + "0000"]
+    city = division_code[:4] + "00"
+    if city in SEPARATE_PLAN_CITIES and within.code != NATIONAL_CODE and f"/{city}/" not in within.path:
+        return None  # a 计划单列市 belongs to its own provincial body, not to the province around it
+    candidates = [division_code, city, division_code[:2] + "0000"]
     found = {a.division_code: a for a in agency_subtree(within).filter(division_code__in=candidates)}
     for code in candidates:
         if code in found:

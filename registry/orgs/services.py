@@ -17,9 +17,6 @@ from .bodies import (
 )
 from .models import Agency, Level
 
-# Division entries that are groupings, not places with a finance bureau of their own.
-_GROUPING_NAMES = {"市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"}
-
 
 def _upsert(code: str, name: str, short: str, level: str, parent: Agency | None, division: str) -> Agency:
     path = f"{parent.path if parent else '/'}{code}/"
@@ -58,16 +55,18 @@ def agencies_sync(province_code: str) -> int:
 
 
 def _build_local_tree(body: Agency) -> None:
+    """Cities under the body and counties under their city. A municipality's districts and a
+    province-administered county-level city hang directly under the body (the division table
+    already skips the 市辖区 / 省直辖县级行政区划 groupings)."""
     table = divisions()
     for child in table.children(body.code):
-        if child.retired or (child.code in SEPARATE_PLAN_CITIES and body.code not in SEPARATE_PLAN_CITIES):
+        if child.code in SEPARATE_PLAN_CITIES and body.code not in SEPARATE_PLAN_CITIES:
             continue
         if child.level == "county":
-            _upsert(child.code, f"{child.name}财政局", child.name, Level.COUNTY, body, child.code)
+            full = f"{body.short_name}{child.name}" if body.code in MUNICIPALITIES else child.name
+            _upsert(child.code, f"{full}财政局", full, Level.COUNTY, body, child.code)
             continue
-        parent = body
-        if child.name not in _GROUPING_NAMES and body.code not in MUNICIPALITIES:
-            parent = _upsert(child.code, f"{child.name}财政局", child.name, Level.CITY, body, child.code)
+        city = _upsert(child.code, f"{child.name}财政局", child.name, Level.CITY, body, child.code)
         for county in table.children(child.code):
-            if not county.retired:
-                _upsert(county.code, f"{county.name}财政局", county.name, Level.COUNTY, parent, county.code)
+            full = f"{child.name}{county.name}"
+            _upsert(county.code, f"{full}财政局", full, Level.COUNTY, city, county.code)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 
 from registry.standard.codes import load_table
@@ -24,6 +26,6 @@ class PeopleFilterForm(forms.Form):
 
     def __init__(self, *args: object, agencies: list[tuple[str, str]], **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["agency"].choices = [("", "全部"), *agencies]
-        self.fields["sex"].choices = [("", "全部"), ("1", "男"), ("2", "女")]
-        self.fields["education"].choices = _choices("education")
+        cast(forms.ChoiceField, self.fields["agency"]).choices = [("", "全部"), *agencies]
+        cast(forms.ChoiceField, self.fields["sex"]).choices = [("", "全部"), ("1", "男"), ("2", "女")]
+        cast(forms.ChoiceField, self.fields["education"]).choices = _choices("education")

@@ -58,7 +58,11 @@ def people_list(request: HttpRequest) -> HttpResponse:
         "education_labels": dict(load_table("education").choices()),
         "querystring": request.GET.copy(),
     }
-    template = "people/_rows.html" if request.htmx and request.GET.get("partial") else "people/list.html"
+    template = (
+        "people/_rows.html"
+        if getattr(request, "htmx", False) and request.GET.get("partial")
+        else "people/list.html"
+    )
     return render(request, template, context)
 
 

@@ -190,7 +190,7 @@ class CreditEntry(_Base):
 class PersonRecord(_Base):
     """One accountant's record in the standard's form (the snapshot in feeds and packages)."""
 
-    spec_version: Literal["1.0.0"] = Field(SPEC_VERSION, description="数据标准版本")
+    spec_version: Literal["1.0.0"] = Field("1.0.0", description="数据标准版本")
     person_id: UUID = Field(description="记录标识（不透明）")
     version: int = Field(ge=0, description="记录版本，每次变更加一")
     identity: Identity
