@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+
+from registry.orgs.models import Agency
+from registry.people.models import Person
+from registry.people.snapshot import person_archive_no, person_record
+from registry.standard.identity import check_identity
+from registry.standard.record import PersonRecord
+from registry.standard.uscc import check_uscc
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seeded_people_are_valid_records_of_the_province(agency: Any, capsys: Any) -> None:
+    call_command("seed", people=300)
+    assert "300/300" in capsys.readouterr().out
+    people = list(Person.objects.select_related("agency"))
+    assert len(people) == 300
+    today = date.today()
+    for person in people:
+        record = person_record(person)
+        PersonRecord.model_validate(
+            record.model_dump(mode="json")
+        )  # the standard accepts every seeded record
+        number = person_archive_no(person)
+        result = check_identity("resident_id", number)
+        assert result.valid and result.region_code is not None and result.region_code.startswith("44")
+        assert not result.region_code.startswith("4403")  # 深圳 is not Guangdong's
+        assert person.agency.path.startswith("/000000/440000/")
+        assert 20 <= today.year - person.birth_date.year <= 66
+        for work in record.work:
+            assert work.credit_code and check_uscc(work.credit_code)[1] == ()
+    assert {p.agency.parent.code for p in people if p.agency.level == "county"} - {
+        "440000"
+    }  # spread over cities
+
+
+def test_seeding_again_adds_without_duplicating(agency: Any) -> None:
+    call_command("seed", people=50)
+    call_command("seed", people=50)
+    assert Person.objects.count() == 100
+    assert Person.objects.values("archive_index").distinct().count() == 100
+
+
+def test_demo_logins_are_idempotent(agency: Any) -> None:
+    from registry.ops.demo import demo_logins
+
+    first = demo_logins(Agency.objects.get(code="440000"))
+    second = demo_logins(Agency.objects.get(code="440000"))
+    assert first == second
+    roles = {login.role for login in first}
+    assert {"省级管理员", "市级审核员", "县级审核员", "会计人员"} <= roles
+    assert Person.objects.filter(user__username="kuaiji").count() == 1
