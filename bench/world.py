@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import sys
 import time
-import uuid
 from dataclasses import dataclass
 from datetime import date
 from itertools import cycle
@@ -79,9 +78,12 @@ class _Baseline:
         counties = Agency.objects.filter(path__startswith=province.path, level=Level.COUNTY)
         self.agencies = cycle(list(counties.exclude(division_code="")))
         self.made = 0
+        self.education_rows = 0
+        self.work_rows = 0
         self.seconds = 0.0
 
     def batch(self, size: int, education_ratio: float, work_ratio: float) -> None:
+        n_edu, n_work = round(size * education_ratio), round(size * work_ratio)
         start = time.perf_counter()
         people = []
         for _ in range(size):
@@ -111,13 +113,15 @@ class _Baseline:
             Person.objects.bulk_create(people)
             Education.objects.bulk_create(
                 Education(person=p, position=0, mode="1", school="某大学", education="21", major="会计学")
-                for p in people[: round(size * education_ratio)]
+                for p in people[:n_edu]
             )
             Work.objects.bulk_create(
                 Work(person=p, position=0, start_date=date(2012, 7, 1), unit_name="某某有限公司", post="01")
-                for p in people[: round(size * work_ratio)]
+                for p in people[:n_work]
             )
         self.seconds += time.perf_counter() - start
+        self.education_rows += n_edu
+        self.work_rows += n_work
 
     def delete(self) -> None:
         like = BASELINE_TAG + "%"
@@ -142,8 +146,8 @@ def seed_benchmark(world: World, count: int) -> SeedResult:
         state["calls"] += 1
         if state["calls"] % every == 0 or made >= total:
             seeded = made or 1
-            edu = (Education.objects.count() - counts0[1] - _baseline_rows(Education)) / seeded
-            work = (Work.objects.count() - counts0[2] - _baseline_rows(Work)) / seeded
+            edu = (Education.objects.count() - counts0[1] - baseline.education_rows) / seeded
+            work = (Work.objects.count() - counts0[2] - baseline.work_rows) / seeded
             baseline.batch(BATCH, edu, work)
         if made - state["shown"] >= max(10_000, total // 10) or made >= total:
             state["shown"] = made
@@ -164,10 +168,3 @@ def seed_benchmark(world: World, count: int) -> SeedResult:
         work_per_person=(Work.objects.count() - counts0[2]) / max(people, 1),
     )
 
-
-def _baseline_rows(model: type[Education] | type[Work]) -> int:
-    return model.objects.filter(person__archive_index__startswith=BASELINE_TAG).count()
-
-
-def new_uid() -> uuid.UUID:
-    return uuid.uuid4()
