@@ -167,4 +167,3 @@ def seed_benchmark(world: World, count: int) -> SeedResult:
         education_per_person=(Education.objects.count() - counts0[1]) / max(people, 1),
         work_per_person=(Work.objects.count() - counts0[2]) / max(people, 1),
     )
-

@@ -15,6 +15,7 @@ from .base import VAR_DIR
 
 DEBUG = os.environ.get("DJANGO_DEBUG", "0") == "1"
 VAR_DIR.mkdir(parents=True, exist_ok=True)
+(VAR_DIR / "static").mkdir(exist_ok=True)  # WhiteNoise serves from the finders; an empty root keeps it quiet
 _keyfile = VAR_DIR / "local-keys.json"
 if not _keyfile.exists():
     _keyfile.write_text(

@@ -27,7 +27,8 @@ class IdleTimeoutMiddleware:
                 logout(request)
                 messages.info(request, "长时间未操作，已自动退出，请重新登录。")
                 return redirect(settings.LOGIN_URL)
-            request.session["last_seen"] = now
+            if now - int(last) >= 60 or "last_seen" not in request.session:
+                request.session["last_seen"] = now  # at most one session write a minute
         return self.get_response(request)
 
 

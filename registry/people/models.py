@@ -62,6 +62,8 @@ class Person(models.Model):
             models.Index(fields=["agency", "status", "id"], name="person_agency_status"),
             models.Index(fields=["agency", "id"], name="person_agency_id"),
             models.Index(fields=["status", "id"], name="person_status_id"),
+            # Name prefix search on PostgreSQL (opclasses are ignored by other databases).
+            models.Index(fields=["name"], name="person_name_prefix", opclasses=["varchar_pattern_ops"]),
         ]
 
     def __str__(self) -> str:

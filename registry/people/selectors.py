@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from django.db import connection
 from django.db.models import QuerySet
 
 from registry.accounts.roles import Perm
@@ -79,7 +80,13 @@ def people_filtered(actor: Any, f: PeopleFilter, today: date | None = None) -> Q
         # Aged low..high inclusive: born after today - (high + 1) years, on or before today - low years.
         qs = qs.filter(birth_date__gt=_years_ago(today, high + 1), birth_date__lte=_years_ago(today, low))
     if f.name:
-        qs = qs.filter(name__startswith=f.name.strip())
+        prefix = f.name.strip()
+        if connection.vendor == "sqlite":
+            # SQLite never uses an index for LIKE ... ESCAPE; a code-point range (its BINARY order) does.
+            qs = qs.filter(name__gte=prefix, name__lt=prefix + "\U0010ffff")
+        else:
+            # PostgreSQL: LIKE 'x%' uses the varchar_pattern_ops index whatever the collation.
+            qs = qs.filter(name__startswith=prefix)
     if f.archive_no:
         qs = qs.filter(archive_index__in=_archive_indexes(f.archive_no))
     return qs
