@@ -6,6 +6,7 @@ import random
 import re
 from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 from django.db import connection
 from django.test import Client
@@ -74,7 +75,7 @@ def list_benchmark(world: World, runs: int, warmup: int) -> tuple[list[Row], lis
     low, high = AGE_BANDS["30-39"]
     today = date.today()
     band = [_years_ago(today, high + 1), _years_ago(today, low)]
-    cases: list[tuple[str, str, str, list[object], str, list[object]]] = [
+    cases: list[tuple[str, str, str, list[Any], str, list[Any]]] = [
         ("list page 1", "/people/", "", [], "", []),
         (
             "list filtered sex=2&age_band=30-39",
@@ -97,9 +98,9 @@ def list_benchmark(world: World, runs: int, warmup: int) -> tuple[list[Row], lis
         def base(
             _: int,
             where: str = where,
-            params: list[object] = params,
+            params: list[Any] = params,
             cw: str = count_where,
-            cp: list[object] = count_params,
+            cp: list[Any] = count_params,
         ) -> None:
             with connection.cursor() as cur:
                 page_sql = f"SELECT {PAGE_COLUMNS} FROM people_person {where} ORDER BY id DESC LIMIT 50"  # noqa: S608
