@@ -22,6 +22,11 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--lookups", type=int, default=500, help="archive numbers to look up (default 500)")
     parser.add_argument("--page-runs", type=int, default=30, help="timed requests per list page (default 30)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    parser.add_argument(
+        "--analyze",
+        action="store_true",
+        help="ANALYZE SQLite after seeding too (PostgreSQL always gets VACUUM ANALYZE, like autovacuum)",
+    )
     return parser.parse_args(argv)
 
 
@@ -50,7 +55,7 @@ def _machine() -> list[str]:
 
         db = f"SQLite {sqlite3.sqlite_version} (temporary file, WAL)"
     else:
-        db = f"{connection.vendor} {connection.cursor().connection.info.server_version}"
+        db = f"{connection.vendor} {getattr(connection, 'pg_version', '')}"
     return [
         f"machine: {platform.machine()}, {cores} cores ({usable} usable), {platform.platform()}",
         f"python {platform.python_version()}, database {db}, load average {load}",
@@ -67,13 +72,16 @@ def main(argv: list[str] | None = None) -> int:
     import django
 
     django.setup()
+    import logging
+
+    logging.getLogger("axes").setLevel(logging.WARNING)  # one INFO line per force_login otherwise
     from django.db.models import Max
 
     from registry.people.models import Person
 
     from .cases import list_benchmark, lookup_benchmark
     from .timing import print_table
-    from .world import build_world, seed_benchmark
+    from .world import build_world, seed_benchmark, settle_statistics
 
     try:
         started = time.perf_counter()
@@ -81,6 +89,7 @@ def main(argv: list[str] | None = None) -> int:
         min_id = Person.objects.aggregate(m=Max("id"))["m"] or 0
         print(f"seeding {count:,} people …", file=sys.stderr, flush=True)
         seed = seed_benchmark(world, count)
+        stats_note = settle_statistics(sqlite_too=args.analyze)
         print("timing lookups and list pages …", file=sys.stderr, flush=True)
         lookup_rows, lookup_notes = lookup_benchmark(world, min_id, args.lookups, warmup=20)
         list_rows, list_notes = list_benchmark(world, runs=args.page_runs, warmup=3)
@@ -100,6 +109,7 @@ def main(argv: list[str] | None = None) -> int:
         print(
             "  the membership query a fresh request makes; baseline = SELECT id … WHERE archive_index = %s."
         )
+        print(stats_note)
         print("list page = GET /people/ through django.test.Client (full middleware, template render);")
         print(
             "  baseline = the same page's SELECT … ORDER BY id DESC LIMIT 50 and SELECT COUNT(*), bare SQL."
