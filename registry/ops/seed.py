@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import date
 from itertools import islice
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from registry.audit.services import audit_append
@@ -82,6 +82,8 @@ def seed_people(
         made += len(batch)
         if progress:
             progress(made, count)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")  # fresh statistics, or the planner sorts a whole province per list page
     with transaction.atomic():
         audit_append(
             actor=None,

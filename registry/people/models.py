@@ -22,7 +22,7 @@ class Person(models.Model):
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     # The archive number (= ID number) exists only encrypted; the blind index finds and dedupes it.
     archive_cipher = models.BinaryField()
-    archive_index = models.CharField(max_length=64, unique=True)
+    archive_index = models.CharField(max_length=64)
     archive_masked = models.CharField("证件号码", max_length=40)
     document_type = models.CharField("证件类型", max_length=32)
     nationality = models.CharField("国籍/地区", max_length=3, default="CHN")
@@ -36,8 +36,9 @@ class Person(models.Model):
     email = models.CharField("电子邮箱", max_length=254, blank=True)
     address = models.CharField("通讯地址", max_length=200, blank=True)
     category = models.CharField("人员类别", max_length=1)
+    # No index of its own: the (agency, status, id) and (agency, id) indexes lead with it.
     agency = models.ForeignKey(
-        Agency, verbose_name="管理机构", on_delete=models.PROTECT, related_name="people"
+        Agency, verbose_name="管理机构", on_delete=models.PROTECT, related_name="people", db_index=False
     )
     status = models.CharField("状态", max_length=16, choices=Status.choices, default=Status.DRAFT)
     # Derived from the education rows, kept for filters and statistics.
@@ -58,12 +59,12 @@ class Person(models.Model):
 
     class Meta:
         verbose_name = "会计人员"
+        # A constraint, not unique=True: PostgreSQL then builds no LIKE index for an HMAC value.
+        constraints = [models.UniqueConstraint(fields=["archive_index"], name="person_archive_index_unique")]
         indexes = [
             models.Index(fields=["agency", "status", "id"], name="person_agency_status"),
             models.Index(fields=["agency", "id"], name="person_agency_id"),
             models.Index(fields=["status", "id"], name="person_status_id"),
-            # Name prefix search on PostgreSQL (opclasses are ignored by other databases).
-            models.Index(fields=["name"], name="person_name_prefix", opclasses=["varchar_pattern_ops"]),
         ]
 
     def __str__(self) -> str:

@@ -100,17 +100,24 @@ def _archive_indexes(raw: str) -> list[str]:
     return [archive_index_for("resident_id", n, None) for n in numbers]
 
 
+COUNT_CAP = 10_000
+
+
 @dataclass
 class Page:
     rows: list[Person]
     next_after: int | None
-    total: int
+    total: int  # capped at COUNT_CAP + 1: the exact figure of a big result set belongs to statistics
+
+    @property
+    def total_capped(self) -> bool:
+        return self.total > COUNT_CAP
 
 
 def people_page(actor: Any, f: PeopleFilter, after: int | None = None, size: int = 50) -> Page:
     """Keyset pagination, newest first: `after` is the last id of the previous page."""
     qs = people_filtered(actor, f)
-    total = qs.count()
+    total = qs[: COUNT_CAP + 1].count()
     page_qs = qs.order_by("-id")
     if after:
         page_qs = page_qs.filter(id__lt=after)

@@ -16,6 +16,7 @@ from registry.orgs.models import Agency
 from registry.standard.codes import divisions, load_table
 
 from .forms import PeopleFilterForm
+from . import selectors
 from .selectors import PeopleFilter, own_person, people_page, person_get
 from .services import person_reveal_archive_no
 from .snapshot import person_record
@@ -57,6 +58,7 @@ def people_list(request: HttpRequest) -> HttpResponse:
         "page": page,
         "education_labels": dict(load_table("education").choices()),
         "querystring": request.GET.copy(),
+        "count_cap": selectors.COUNT_CAP,
     }
     template = (
         "people/_rows.html"

@@ -82,6 +82,17 @@ def test_keyset_pagination_walks_every_row_once(make_person: Any, make_user: Any
     assert sorted(seen) == sorted(made) and len(seen) == len(set(seen))
 
 
+def test_big_counts_are_capped(make_person: Any, make_user: Any, monkeypatch: Any) -> None:
+    from registry.people import selectors
+
+    monkeypatch.setattr(selectors, "COUNT_CAP", 3)
+    for _ in range(5):
+        make_person()
+    response = _client(make_user(Role.PROVINCE_REVIEWER)).get("/people/")
+    assert response.context["page"].total_capped
+    assert "超过 3" in response.content.decode()
+
+
 def test_age_band_filter(make_person: Any, make_user: Any) -> None:
     from datetime import date
 
