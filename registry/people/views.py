@@ -15,8 +15,8 @@ from registry.core.errors import Forbidden, NotVisible
 from registry.orgs.models import Agency
 from registry.standard.codes import divisions, load_table
 
-from .forms import PeopleFilterForm
 from . import selectors
+from .forms import PeopleFilterForm
 from .selectors import PeopleFilter, own_person, people_page, person_get
 from .services import person_reveal_archive_no
 from .snapshot import person_record
