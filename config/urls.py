@@ -1,10 +1,14 @@
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from registry.collection.urls import portal_patterns, review_patterns
+
 from .api import api
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="people:list", permanent=False)),
+    path("", RedirectView.as_view(pattern_name="portal:home", permanent=False)),
+    path("portal/", include(portal_patterns)),
+    path("review/", include(review_patterns)),
     path("accounts/", include("registry.accounts.urls")),
     path("people/", include("registry.people.urls")),
     path("api/v1/", api.urls),

@@ -36,6 +36,8 @@ INSTALLED_APPS = [
     "registry.accounts",
     "registry.audit",
     "registry.people",
+    "registry.documents",
+    "registry.collection",
     "registry.ops",
 ]
 
@@ -98,6 +100,7 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    "registry.collection.auth.ArchiveOrMobileBackend",
 ]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -142,6 +145,8 @@ STATICFILES_DIRS = [
     ("vendor/echarts", NODE_MODULES / "echarts" / "dist"),
     ("vendor/tom-select", NODE_MODULES / "tom-select" / "dist"),
 ]
+# Uploaded proofs (SM4-GCM ciphertext). Never served as MEDIA_URL: only through audited views.
+MEDIA_ROOT = VAR_DIR / "media"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -160,6 +165,7 @@ REGISTRY_DATA_KEYS = [k for k in os.environ.get("REGISTRY_DATA_KEYS", "").split(
 REGISTRY_INDEX_KEY = os.environ.get("REGISTRY_INDEX_KEY", "")
 
 REGISTRY_PAGE_SIZE = 50
+REGISTRY_REVIEW_WORKING_DAYS = int(os.environ.get("REGISTRY_REVIEW_WORKING_DAYS", "5"))
 
 # Proxies in front of the node; 0 means the client address is REMOTE_ADDR and X-Forwarded-For is ignored.
 NINJA_NUM_PROXIES = int(os.environ.get("REGISTRY_NUM_PROXIES", "0"))

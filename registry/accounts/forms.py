@@ -5,7 +5,7 @@ from django import forms
 
 class LoginForm(forms.Form):
     username = forms.CharField(
-        label="用户名",
+        label="用户名 / 证件号码 / 手机号",
         max_length=150,
         widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}),
     )

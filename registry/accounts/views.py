@@ -45,7 +45,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
                 login(request, user)  # rotates the session key
                 if device is not None:
                     otp_login(request, device)
-                default = "people:list" if actor_is_staff(user) else "people:mine"
+                default = "people:list" if actor_is_staff(user) else "portal:home"
                 return redirect(_next_url(request, default))
     return render(request, "accounts/login.html", {"form": form, "next": request.GET.get("next", "")})
 

@@ -35,6 +35,7 @@ class Person(models.Model):
     mobile = models.CharField("手机号", max_length=20, blank=True)
     email = models.CharField("电子邮箱", max_length=254, blank=True)
     address = models.CharField("通讯地址", max_length=200, blank=True)
+    residence_region = models.CharField("户籍或居住地", max_length=6, blank=True)
     category = models.CharField("人员类别", max_length=1)
     # No index of its own: the (agency, status, id) and (agency, id) indexes lead with it.
     agency = models.ForeignKey(

@@ -39,6 +39,17 @@ def _require(actor: Any, perm: Perm, agency: Agency) -> None:
         raise Forbidden(f"{perm} at {agency.code}")
 
 
+def person_may_edit(actor: Any, person: Person) -> bool:
+    """Staff who manage the person's agency; the person themself while the record is a draft."""
+    if actor is None or actor_has_perm(actor, Perm.EDIT_PEOPLE, person.agency):
+        return True
+    return (
+        bool(person.user_id)
+        and person.user_id == getattr(actor, "pk", None)
+        and person.status == Status.DRAFT
+    )
+
+
 def _identity_from_input(data: dict[str, Any]) -> dict[str, Any]:
     """Check the document and derive birth date, sex and nationality so nobody types them twice."""
     doc_type = str(data.get("document_type") or "")
@@ -79,8 +90,10 @@ def _validate(payload: dict[str, Any]) -> std.PersonRecord:
         raise DomainError(field_errors(exc)) from exc
 
 
-def _journal(actor: Any, person: Person, action: str, data: dict[str, Any] | None = None) -> None:
-    """Bump the version and append the audit event and the outbox row, in the caller's transaction."""
+def person_journal(actor: Any, person: Person, action: str, data: dict[str, Any] | None = None) -> None:
+    """Bump the version and append the audit event and the outbox row, in the caller's transaction.
+
+    Every service that changes anything of a person (this app's or a module's) ends with this call."""
     person.version += 1
     Person.objects.filter(pk=person.pk).update(version=person.version, updated_at=timezone.now())
     audit_append(
@@ -104,9 +117,12 @@ def person_create(
     work: list[dict[str, Any]] | None = None,
     student: dict[str, Any] | None = None,
     status: str = Status.COLLECTED,
+    owner: Any = None,
 ) -> Person:
-    """Create a person under `agency` (walk-in entry by staff, or collection by the portal)."""
-    _require(actor, Perm.EDIT_PEOPLE, agency)
+    """Create a person under `agency`: walk-in entry by staff, or a draft by the person
+    registering themself (`owner` is then the new account and the actor)."""
+    if not (owner is not None and actor is owner and status == Status.DRAFT):
+        _require(actor, Perm.EDIT_PEOPLE, agency)
     ident = _identity_from_input(identity)
     rec = _validate(
         {
@@ -124,13 +140,13 @@ def person_create(
         raise DomainError.single("person.duplicate", "identity.archive_no", DUPLICATE_MESSAGE)
     try:
         with transaction.atomic():
-            person = Person(uid=rec.person_id, agency=agency, archive_index=index, version=0)
+            person = Person(uid=rec.person_id, agency=agency, archive_index=index, version=0, user=owner)
             apply_record(person, rec)
             if status == Status.COLLECTED:
                 person.collected_at = timezone.now()
             person.save()
             replace_history(person, rec)
-            _journal(actor, person, "person.create", {"agency": agency.code, "status": status})
+            person_journal(actor, person, "person.create", {"agency": agency.code, "status": status})
     except IntegrityError as exc:
         # Another request registered the same number between our check and our insert.
         raise DomainError.single("person.duplicate", "identity.archive_no", DUPLICATE_MESSAGE) from exc
@@ -148,7 +164,8 @@ def person_update(
     """Apply changes (top-level record groups: identity, collection, education, work, student)."""
     with transaction.atomic():
         locked = Person.objects.select_for_update().select_related("agency").get(pk=person.pk)
-        _require(actor, Perm.EDIT_PEOPLE, locked.agency)
+        if not person_may_edit(actor, locked):
+            raise Forbidden("edit person")
         if expected_version is not None and locked.version != expected_version:
             raise DomainError.single("person.stale", "version", "记录已被他人修改，请刷新后重试")
         current = person_record(locked).model_dump(mode="python")
@@ -171,7 +188,34 @@ def person_update(
         apply_record(locked, rec)
         locked.save()
         replace_history(locked, rec)
-        _journal(actor, locked, "person.update", {"groups": sorted(changes), "reason": reason})
+        person_journal(actor, locked, "person.update", {"groups": sorted(changes), "reason": reason})
+    return locked
+
+
+def person_set_state(
+    *,
+    actor: Any,
+    person: Person,
+    status: str,
+    agency: Agency | None = None,
+    action: str,
+    data: dict[str, Any],
+) -> Person:
+    """Change the record's status and managing agency for a workflow (collection, transfer).
+
+    The calling workflow service has checked who may act; this keeps the record's
+    version, audit and outbox in step, inside the caller's transaction."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("person_set_state runs inside the workflow's transaction")
+    locked = Person.objects.select_for_update().get(pk=person.pk)
+    locked.status = status
+    if agency is not None:
+        locked.agency = agency
+    if status == Status.COLLECTED and locked.collected_at is None:
+        locked.collected_at = timezone.now()
+    locked.save(update_fields=["status", "agency", "collected_at", "updated_at"])
+    locked = Person.objects.select_related("agency").get(pk=locked.pk)
+    person_journal(actor, locked, action, data)
     return locked
 
 

@@ -33,6 +33,7 @@ def person_record(person: Person) -> std.PersonRecord:
         mobile=person.mobile or None,
         email=person.email or None,
         address=person.address or None,
+        residence_region=person.residence_region or None,
     )
     student = None
     if person.student_school:
@@ -106,6 +107,7 @@ def apply_record(person: Person, rec: std.PersonRecord) -> None:
     person.mobile = ident.mobile or ""
     person.email = ident.email or ""
     person.address = ident.address or ""
+    person.residence_region = ident.residence_region or ""
     person.category = rec.collection.category
     person.status = rec.collection.status
     best = [h for h in (rec.highest_education("1"), rec.highest_education("2")) if h is not None]

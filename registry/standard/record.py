@@ -51,11 +51,13 @@ class Identity(_Base):
     mobile: str | None = Field(None, description="手机号")
     email: str | None = Field(None, description="电子邮箱", max_length=254)
     address: str | None = Field(None, description="通讯地址", max_length=200)
+    residence_region: str | None = Field(None, description="户籍或居住地（GB/T 2260）")
 
     _sex = field_validator("sex")(_code("sex"))
     _nat = field_validator("nationality")(_code("country"))
     _eth = field_validator("ethnicity")(_code("ethnicity"))
     _pol = field_validator("political_status")(_code("political_status"))
+    _res = field_validator("residence_region")(_code("division"))
 
     @field_validator("mobile")
     @classmethod
