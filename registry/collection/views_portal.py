@@ -47,7 +47,7 @@ def _client_address(request: HttpRequest) -> str | None:
 
 
 def _person(request: HttpRequest) -> Person:
-    person = Person.objects.select_related("agency").filter(user_id=request.user.pk).first()
+    person = Person.objects.select_related("agency").filter(user_id=request.user.pk or 0).first()
     if person is None:
         raise Http404("该账户没有会计人员信息")
     return person
