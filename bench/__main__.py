@@ -21,6 +21,12 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="seed 10,000 people instead")
     parser.add_argument("--lookups", type=int, default=500, help="archive numbers to look up (default 500)")
     parser.add_argument("--page-runs", type=int, default=30, help="timed requests per list page (default 30)")
+    parser.add_argument(
+        "--records",
+        type=int,
+        default=None,
+        help="collections to submit and approve (default 200; 50 with --quick)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
     parser.add_argument(
         "--analyze",
@@ -80,6 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     from registry.people.models import Person
 
     from .cases import list_benchmark, lookup_benchmark
+    from .collection import collection_benchmark
     from .timing import print_table
     from .world import build_world, seed_benchmark, settle_statistics
 
@@ -94,12 +101,17 @@ def main(argv: list[str] | None = None) -> int:
         lookup_rows, lookup_notes = lookup_benchmark(world, min_id, args.lookups, warmup=20)
         list_rows, list_notes = list_benchmark(world, runs=args.page_runs, warmup=3)
         total = Person.objects.count()
+        print("timing 信息采集: submit → approve and the review queue …", file=sys.stderr, flush=True)
+        records = args.records or (50 if args.quick else 200)
+        collection_rows, collection_explain, collection_notes = collection_benchmark(
+            world, records=records, runs=args.page_runs, warmup=3, analyze=args.analyze
+        )
         print()
         print(f"== registry benchmarks: {count:,} people seeded ({total:,} in people_person) ==")
         for line in _machine():
             print(line)
         print()
-        print_table([*lookup_rows, *list_rows, *seed.rows()])
+        print_table([*lookup_rows, *list_rows, *seed.rows(), *collection_rows])
         print()
         print(
             f"seed made {seed.education_per_person:.2f} education and {seed.work_per_person:.2f} work rows "
@@ -114,9 +126,11 @@ def main(argv: list[str] | None = None) -> int:
         print(
             "  baseline = the same page's SELECT … ORDER BY id DESC LIMIT 50 and SELECT COUNT(*), bare SQL."
         )
+        for line in collection_explain:
+            print(line)
         print()
         print("== queries and plans ==")
-        for line in [*lookup_notes, *list_notes]:
+        for line in [*lookup_notes, *list_notes, *collection_notes]:
             print(line)
         print()
         print(f"total benchmark time {time.perf_counter() - started:.0f} s")

@@ -187,3 +187,25 @@ class ReassignForm(forms.Form):
         self.fields["agency"].choices = [("", "请选择")] + [  # type: ignore[attr-defined]
             (a.code, a.name) for a in agencies.order_by("path")
         ]
+
+
+class WalkInForm(forms.Form):
+    """The counter: identity and category; education and work come from their own forms."""
+
+    agency = forms.ChoiceField(label="管理机构")
+    document_type = RegisterForm.base_fields["document_type"]
+    archive_no = forms.CharField(label="证件号码", max_length=40)
+    nationality = forms.ChoiceField(label="国籍", required=False)
+    name = forms.CharField(label="姓名", max_length=50)
+    mobile = forms.CharField(label="手机号", max_length=11, required=False)
+    category = forms.ChoiceField(label="人员类别")
+    ethnicity = forms.ChoiceField(label="民族", required=False)
+    residence_region = forms.ChoiceField(label="户籍或居住地", required=False)
+
+    def __init__(self, *args: Any, agencies: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["agency"].choices = [("", "请选择"), *agencies]  # type: ignore[attr-defined]
+        self.fields["nationality"].choices = code_choices("country", "（不适用）")  # type: ignore[attr-defined]
+        self.fields["category"].choices = load_table("person_category").choices()  # type: ignore[attr-defined]
+        self.fields["ethnicity"].choices = code_choices("ethnicity")  # type: ignore[attr-defined]
+        self.fields["residence_region"].choices = region_choices()  # type: ignore[attr-defined]

@@ -57,7 +57,12 @@ class Collection(models.Model):
                 fields=["person"], condition=Q(status__in=OPEN_STATES), name="one_open_collection_per_person"
             )
         ]
-        indexes = [models.Index(fields=["agency", "status", "submitted_at"], name="collection_queue")]
+        indexes = [
+            # The queue reads submitted rows oldest first and stops at a page: an index in that order
+            # serves every scope (the agency filter is applied while walking it).
+            models.Index(fields=["status", "submitted_at", "id"], name="collection_queue"),
+            models.Index(fields=["status", "deadline"], name="collection_overdue"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.person} {self.get_status_display()}"

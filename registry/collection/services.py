@@ -17,6 +17,7 @@ from registry.accounts.models import User
 from registry.accounts.roles import Perm
 from registry.accounts.selectors import actor_has_perm
 from registry.core.errors import DomainError, Forbidden, NotVisible
+from registry.core.models import Decision
 from registry.core.workflow import apply_transition
 from registry.documents.selectors import current_documents
 from registry.orgs.models import Agency, Level
@@ -351,3 +352,51 @@ def collection_reassign(*, actor: Any, uid: Any, agency_code: str, note: str) ->
         data={"agency": target.code},
     )
     return collection
+
+
+@transaction.atomic
+def collection_walk_in(
+    *,
+    actor: Any,
+    agency_code: str,
+    identity: dict[str, Any],
+    category: str,
+    education: list[dict[str, Any]],
+    work: list[dict[str, Any]],
+    student: dict[str, Any] | None,
+) -> Person:
+    """Staff enter a person who came to the counter: the same validation and duplicate check as
+    the portal, recorded as an approved collection of the staff member's agency."""
+    agency = Agency.objects.filter(code=agency_code, level__in=[Level.CITY, Level.COUNTY]).first()
+    if agency is None or not actor_has_perm(actor, Perm.EDIT_PEOPLE, agency):
+        raise DomainError.single("collection.bad_agency", "agency", "请选择您所在机构或其下属的市、县级机构")
+    person = person_create(
+        actor=actor,
+        agency=agency,
+        identity=identity,
+        category=category,
+        education=education,
+        work=work,
+        student=student,
+        status=Status.COLLECTED,
+    )
+    now = timezone.now()
+    collection = Collection.objects.create(
+        person=person,
+        agency=agency,
+        status=CollectionStatus.APPROVED,
+        submitted_at=now,
+        decided_at=now,
+        submissions=1,
+    )
+    Decision.objects.create(
+        object_type="collection.collection",
+        object_id=str(collection.uid),
+        action="walk_in",
+        from_state="",
+        to_state=CollectionStatus.APPROVED,
+        actor_id=actor.pk,
+        actor_name=str(actor),
+        reason="窗口现场采集",
+    )
+    return person

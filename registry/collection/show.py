@@ -49,7 +49,8 @@ def attach_errors(target: Any, exc: DomainError) -> None:
             target._non_form_errors = [*target.non_form_errors(), error.message]  # type: ignore[attr-defined]
             continue
         name = parts[-1]
-        if name in target.fields and not target.has_error(name):
-            target.add_error(name, error.message)
-        elif name not in target.fields:
+        field = target.fields.get(name)
+        if field is None or field.widget.is_hidden:
             target.add_error(None, error.message)
+        elif not target.has_error(name):
+            target.add_error(name, error.message)

@@ -24,6 +24,7 @@ portal_patterns = (
 review_patterns = (
     [
         path("", review.queue, name="queue"),
+        path("walk-in/", review.walk_in, name="walk_in"),
         path("<uuid:uid>/", review.review, name="detail"),
         path("<uuid:uid>/approve/", review.approve, name="approve"),
         path("<uuid:uid>/return/", review.return_, name="return"),

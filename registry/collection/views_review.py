@@ -22,9 +22,10 @@ from registry.people.snapshot import person_record
 from registry.standard.codes import divisions, load_table
 
 from . import services
-from .forms import ReassignForm, ReturnForm
+from .forms import EducationForm, ReassignForm, ReturnForm, StudentForm, WalkInForm, WorkForm
 from .proofs import RETURN_FIELDS, required_proofs
 from .selectors import QueueFilter, collection_for_review, collection_history, review_queue
+from .show import attach_errors
 
 QUEUE_PAGE = 100
 
@@ -48,15 +49,17 @@ def queue(request: HttpRequest) -> HttpResponse:
     qs = review_queue(request.user, f)
     all_pending = review_queue(request.user, QueueFilter(agency=f.agency, category=f.category))
     today = date.today()
+    pending = all_pending.count()
+    overdue = all_pending.filter(deadline__lt=today).count()
     agencies = visible_agencies(request.user, Perm.REVIEW).exclude(level="national").order_by("path")
     return render(
         request,
         "collection/queue.html",
         {
             "rows": list(qs[:QUEUE_PAGE]),
-            "total": qs.count(),
-            "pending": all_pending.count(),
-            "overdue": all_pending.filter(deadline__lt=today).count(),
+            "total": overdue if f.overdue_only else pending,
+            "pending": pending,
+            "overdue": overdue,
             "today": today,
             "filter": f,
             "agencies": [(a.code, a.name) for a in agencies[:500]],
@@ -183,3 +186,64 @@ def document(request: HttpRequest, uid: str, doc: str) -> HttpResponse:
     if found is None:
         raise Http404("未找到该文件")
     return serve_document(request, found)
+
+
+@login_required
+def walk_in(request: HttpRequest) -> HttpResponse:
+    agencies = (
+        visible_agencies(request.user, Perm.EDIT_PEOPLE).filter(level__in=["city", "county"]).order_by("path")
+    )
+    if not agencies.exists():
+        raise PermissionDenied
+    choices = [(a.code, a.name) for a in agencies[:500]]
+    post = request.POST or None
+    form = WalkInForm(post, agencies=choices)
+    edu = EducationForm(post, prefix="edu")
+    work = WorkForm(post, prefix="work")
+    student = StudentForm(post, prefix="stu")
+    if request.method == "POST" and form.is_valid() and edu.is_valid():
+        data = form.cleaned_data
+        category = data["category"]
+        part = work if category == "1" else student if category == "2" else None
+        if part is None or part.is_valid():
+            clean = lambda d: {k: (v if v != "" else None) for k, v in d.items()}  # noqa: E731
+            try:
+                person = services.collection_walk_in(
+                    actor=request.user,
+                    agency_code=data["agency"],
+                    identity={
+                        "document_type": data["document_type"],
+                        "archive_no": data["archive_no"],
+                        "nationality": data["nationality"] or None,
+                        "name": data["name"],
+                        "mobile": data["mobile"] or None,
+                        "ethnicity": data["ethnicity"] or None,
+                        "residence_region": data["residence_region"] or None,
+                    },
+                    category=category,
+                    education=[clean(edu.cleaned_data)],
+                    work=[clean(work.cleaned_data)] if category == "1" else [],
+                    student=clean(student.cleaned_data) if category == "2" else None,
+                )
+            except Forbidden as exc:
+                raise PermissionDenied from exc
+            except DomainError as exc:
+                for target, prefix in ((edu, "education.0."), (work, "work.0."), (student, "student.")):
+                    mine = [e for e in exc.errors if e.field.startswith(prefix)]
+                    if mine:
+                        attach_errors(target, DomainError(mine))
+                rest = [e for e in exc.errors if not e.field.startswith(("education.", "work.", "student."))]
+                if rest:
+                    attach_errors(form, DomainError(rest))
+            else:
+                messages.success(request, f"已采集 {person.name} 的信息。")
+                return redirect("people:detail", uid=person.uid)
+    category = request.POST.get("category", "")
+    # Only the part that applies to the chosen category shows its errors.
+    if category != "1":
+        work = WorkForm(prefix="work")
+    if category != "2":
+        student = StudentForm(prefix="stu")
+    return render(
+        request, "collection/walk_in.html", {"form": form, "edu": edu, "work": work, "student": student}
+    )

@@ -15,6 +15,7 @@ from registry.orgs.models import Agency, Level
 from registry.people.models import Person
 from registry.people.services import person_create
 
+from .sample_proofs import attach_sample_proofs
 from .synthetic import people
 
 DEMO_PASSWORD = "kuaiji-demo-2026"  # noqa: S105 -- printed by `make run`; demo data only
@@ -54,6 +55,7 @@ def demo_logins(province: Agency) -> list[DemoLogin]:
         out.append(DemoLogin(username, Role(role).label, agency.name))
     if county is not None:
         out.append(DemoLogin("kuaiji", Role.ACCOUNTANT.label, _demo_accountant(county).agency.name))
+        attach_sample_proofs(county)
     return out
 
 

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from itertools import islice
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
 from registry.audit.services import audit_append
+from registry.collection.deadlines import add_working_days
+from registry.collection.models import Collection, CollectionStatus
 from registry.core.crypto import encrypt_text
 from registry.orgs.models import Agency, Level
 from registry.people.models import Education, Person, Status, Work
@@ -79,6 +82,9 @@ def seed_people(
             Work.objects.bulk_create(
                 Work(person=p, position=i, **w) for p, f in batch for i, w in enumerate(f.work)
             )  # type: ignore[arg-type]
+            Collection.objects.bulk_create(
+                _pending_collection(p, rng) for p, _ in batch if p.status == Status.PENDING
+            )
         made += len(batch)
         if progress:
             progress(made, count)
@@ -93,6 +99,19 @@ def seed_people(
             data={"people": made},
         )
     return made
+
+
+def _pending_collection(person: Person, rng: random.Random) -> Collection:
+    """A pending person is waiting in the review queue: submitted up to ten days ago."""
+    submitted = timezone.now() - timedelta(days=rng.uniform(0, 10))
+    return Collection(
+        person=person,
+        agency=person.agency,
+        status=CollectionStatus.SUBMITTED,
+        submitted_at=submitted,
+        deadline=add_working_days(timezone.localdate(submitted), settings.REGISTRY_REVIEW_WORKING_DAYS),
+        submissions=1,
+    )
 
 
 def _person(fake: FakePerson, index: str, agency: Agency, rng: random.Random, rank: dict[str, int]) -> Person:

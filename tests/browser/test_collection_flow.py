@@ -60,6 +60,14 @@ def _shot(page: Any, name: str, width: int) -> None:
     page.screenshot(path=str(SHOTS / f"collection-{width}-{name}.png"), full_page=True)
 
 
+def _expect_url(page: Any, url: str) -> None:
+    """Wait for a navigation; on failure say what the page showed instead."""
+    try:
+        page.wait_for_url(url, timeout=15_000)
+    except Exception as exc:
+        raise AssertionError(f"still on {page.url}: {page.inner_text('main')[:500]}") from exc
+
+
 def _login(page: Any, base: str, username: str, password: str) -> None:
     page.goto(f"{base}/accounts/login/")
     page.fill("#id_username", username)
@@ -162,9 +170,10 @@ def test_collection_end_to_end(
     staff.wait_for_selector("img[alt^='身份证明']")
     _shot(staff, "12-review", width)
     staff.click("button:has-text('退回修改')")
+    staff.wait_for_selector("#return-form.show")
     staff.fill("#id_reason__education", "毕业时间与证书不符，请核对")
     staff.click("button:has-text('确认退回')")
-    staff.wait_for_url(f"{base}/review/")
+    _expect_url(staff, f"{base}/review/")
 
     # The person sees the reason next to the field, fixes it and resubmits.
     page.goto(f"{base}/portal/")
@@ -174,15 +183,16 @@ def test_collection_end_to_end(
     assert "毕业时间与证书不符" in page.inner_text("main")
     page.fill("#id_edu-0-end_date", "2014-06-30")
     page.click("button:has-text('保存，下一步')")
+    _expect_url(page, "**/portal/work/")
     page.goto(f"{base}/portal/submit/")
     page.click("button:has-text('提交审核')")
-    page.wait_for_url(f"{base}/portal/")
+    _expect_url(page, f"{base}/portal/")
 
     # The reviewer approves; the record is active.
     staff.goto(f"{base}/review/")
     staff.click(f"text={fake.name}")
     staff.click("button:has-text('审核通过')")
-    staff.wait_for_url(f"{base}/review/")
+    _expect_url(staff, f"{base}/review/")
     person = Person.objects.get(name=fake.name)
     assert person.status == "collected" and person.agency.code == "440106"
     assert Collection.objects.get(person=person).submissions == 2

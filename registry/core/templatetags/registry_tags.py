@@ -15,6 +15,7 @@ ACTION_LABELS = {
     "collection.approve": "审核通过",
     "collection.return": "退回修改",
     "collection.reassign": "转办",
+    "collection.walk_in": "窗口现场采集",
 }
 
 

@@ -6,6 +6,7 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 
+from registry.collection.models import Collection
 from registry.orgs.models import Agency
 from registry.people.models import Person
 from registry.people.snapshot import person_archive_no, person_record
@@ -56,3 +57,14 @@ def test_demo_logins_are_idempotent(agency: Any) -> None:
     roles = {login.role for login in first}
     assert {"省级管理员", "市级审核员", "县级审核员", "会计人员"} <= roles
     assert Person.objects.filter(user__username="kuaiji").count() == 1
+
+
+def test_demo_queue_has_sample_proofs(agency: Any, settings: Any) -> None:
+    from registry.documents.models import Document
+    from registry.ops.sample_proofs import attach_sample_proofs
+
+    call_command("seed", people=400)
+    county = Collection.objects.filter(status="submitted").first().agency
+    done = attach_sample_proofs(county, limit=2)
+    assert done >= 1
+    assert Document.objects.filter(kind="id_front").count() == done

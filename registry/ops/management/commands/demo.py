@@ -36,6 +36,9 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"演示账号（密码均为 {DEMO_PASSWORD}）："))
         for login in logins:
             self.stdout.write(f"  {login.username:<14} {login.role:<8} {login.agency}")
-        self.stdout.write(f"\n访问 http://{options['addr']}/ 登录后台。按 Ctrl+C 停止。\n")
+        self.stdout.write(
+            f"\n会计人员登记：http://{options['addr']}/portal/  （用合成证件号码注册，勿用真实号码）"
+        )
+        self.stdout.write(f"后台登录：http://{options['addr']}/accounts/login/  按 Ctrl+C 停止。\n")
         if not options["no_serve"]:
             call_command("runserver", options["addr"], use_reloader=False)
