@@ -29,6 +29,14 @@ def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> None:
         agencies_sync(PROVINCE)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    """Rate-limit counters live in the cache; one test's attempts must not limit the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def agency(db: Any) -> Callable[[str], Agency]:
     # A transactional test flushes the database when it ends; rebuild the tree if so.

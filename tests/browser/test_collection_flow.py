@@ -101,7 +101,7 @@ def test_collection_end_to_end(
     page.click("button:has-text('登记并继续')")
 
     # 承诺函.
-    page.wait_for_url("**/portal/pledge/")
+    _expect_url(page, "**/portal/pledge/")
     _shot(page, "03-pledge", width)
     page.check("#agree")
     page.click("button:has-text('确认承诺')")
