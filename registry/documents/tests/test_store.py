@@ -125,7 +125,7 @@ def test_blob_is_encrypted_and_bound_to_its_document(media: Path, owner: uuid.UU
     jpg_doc = store(owner, ("x.jpg", b.jpeg()), kind=Kind.ID_FRONT)
     for doc, magic in ((pdf_doc, b"%PDF"), (jpg_doc, b"\xff\xd8\xff")):
         blob = (media / doc.storage_name).read_bytes()
-        # Ciphertext may contain any short byte run by chance, so only the header and a long marker are checked.
+        # Ciphertext may hold any short byte run by chance: check the header and a long marker.
         assert not blob.startswith(magic) and magic not in blob[:64] and b.PDF_MARKER.encode() not in blob
         assert doc.storage_name.startswith("documents/") and doc.storage_name.endswith(".bin")
     assert b.PDF_MARKER.encode() in plaintext(pdf_doc)
