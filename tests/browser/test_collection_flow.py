@@ -68,6 +68,14 @@ def _expect_url(page: Any, url: str) -> None:
         raise AssertionError(f"still on {page.url}: {page.inner_text('main')[:500]}") from exc
 
 
+def _choose(page: Any, select_id: str, typed: str, value: str) -> None:
+    """Pick from a searchable code-table select as a person does: type part of the name, tap the match."""
+    page.focus(f"#{select_id}-ts-control")
+    page.keyboard.type(typed)
+    page.click(f"#{select_id}-ts-dropdown .option:has-text('{typed}') >> nth=0")
+    assert page.eval_on_selector(f"#{select_id}", "e => e.value") == value
+
+
 def _login(page: Any, base: str, username: str, password: str) -> None:
     page.goto(f"{base}/accounts/login/")
     page.fill("#id_username", username)
@@ -109,7 +117,7 @@ def test_collection_end_to_end(
     # 基本信息.
     page.wait_for_url("**/portal/basic/")
     page.check("input[name=category][value='1']")
-    page.select_option("#id_ethnicity", "01")
+    _choose(page, "id_ethnicity", "汉", "01")
     page.fill("#id_address", "广州市天河区体育西路 1 号")
     _shot(page, "04-basic", width)
     page.click("button:has-text('保存，下一步')")
@@ -118,7 +126,7 @@ def test_collection_end_to_end(
     page.wait_for_url("**/portal/education/")
     page.select_option("#id_edu-0-mode", "1")
     page.fill("#id_edu-0-school", "广东财经大学")
-    page.select_option("#id_edu-0-education", "21")
+    _choose(page, "id_edu-0-education", "大学本科毕业", "21")
     page.fill("#id_edu-0-major", "会计学")
     page.fill("#id_edu-0-start_date", "2010-09-01")
     page.fill("#id_edu-0-end_date", "2014-07-01")
@@ -129,7 +137,7 @@ def test_collection_end_to_end(
     page.wait_for_url("**/portal/work/")
     page.fill("#id_work-0-unit_name", "广州华信贸易有限公司")
     page.fill("#id_work-0-credit_code", fake.work[0]["credit_code"])
-    page.select_option("#id_work-0-unit_region", "440106")
+    _choose(page, "id_work-0-unit_region", "天河", "440106")
     page.fill("#id_work-0-start_date", "2015-03-01")
     page.select_option("#id_work-0-post", "01")
     _shot(page, "06-work", width)

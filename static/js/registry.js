@@ -1,0 +1,14 @@
+// Long code tables (民族, 国家, 行政区划, 行业…) become searchable: type a few characters to filter.
+(function () {
+  function searchable(root) {
+    if (!window.TomSelect) return;
+    root.querySelectorAll("select").forEach(function (el) {
+      if (el.tomselect || el.options.length < 16 || el.closest("template")) return;
+      new TomSelect(el, {maxOptions: null, allowEmptyOption: true, create: false,
+        render: {no_results: function () { return '<div class="no-results">没有匹配的选项</div>'; }}});
+    });
+  }
+  window.registrySearchable = searchable;
+  document.addEventListener("DOMContentLoaded", function () { searchable(document); });
+  document.addEventListener("htmx:afterSwap", function (e) { searchable(e.target); });
+})();
