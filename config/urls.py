@@ -12,4 +12,10 @@ urlpatterns = [
     path("accounts/", include("registry.accounts.urls")),
     path("people/", include("registry.people.urls")),
     path("api/v1/", api.urls),
+    path("qualifications/", include("registry.qualifications.urls")),
+    path("ce/", include("registry.continuing_education.urls")),
+    path("talents/", include("registry.talents.urls")),
+    path("credit/", include("registry.credit.urls")),
+    path("changes/", include("registry.changes.urls")),
+    path("extensions/", include("registry.extensions.urls")),
 ]

@@ -38,6 +38,12 @@ INSTALLED_APPS = [
     "registry.people",
     "registry.documents",
     "registry.collection",
+    "registry.qualifications",
+    "registry.continuing_education",
+    "registry.talents",
+    "registry.credit",
+    "registry.changes",
+    "registry.extensions",
     "registry.ops",
 ]
 

@@ -6,6 +6,7 @@ from django import forms
 
 from registry.standard.codes import load_table
 
+from .hooks import FILTERS
 from .models import Status
 from .selectors import AGE_BANDS
 
@@ -29,3 +30,7 @@ class PeopleFilterForm(forms.Form):
         cast(forms.ChoiceField, self.fields["agency"]).choices = [("", "全部"), *agencies]
         cast(forms.ChoiceField, self.fields["sex"]).choices = [("", "全部"), ("1", "男"), ("2", "女")]
         cast(forms.ChoiceField, self.fields["education"]).choices = _choices("education")
+        for key, extra in FILTERS.items():
+            self.fields[key] = forms.ChoiceField(
+                label=extra.label, required=False, choices=[("", "全部"), *extra.choices()]
+            )

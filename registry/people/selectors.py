@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -15,6 +15,7 @@ from registry.core.errors import NotVisible
 from registry.orgs.models import Agency
 from registry.standard.identity import check_identity
 
+from .hooks import FILTERS
 from .models import Person
 from .services import archive_index_for
 
@@ -62,6 +63,7 @@ class PeopleFilter:
     age_band: str = ""
     name: str = ""
     archive_no: str = ""
+    extra: dict[str, str] = field(default_factory=dict)  # module filters (people.hooks.FILTERS)
 
 
 def people_filtered(actor: Any, f: PeopleFilter, today: date | None = None) -> QuerySet[Person]:
@@ -89,6 +91,9 @@ def people_filtered(actor: Any, f: PeopleFilter, today: date | None = None) -> Q
             qs = qs.filter(name__startswith=prefix)
     if f.archive_no:
         qs = qs.filter(archive_index__in=_archive_indexes(f.archive_no))
+    for key, value in f.extra.items():
+        if value and key in FILTERS:
+            qs = FILTERS[key].apply(qs, value)
     return qs
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from registry.core.crypto import decrypt_text, encrypt_text
 from registry.standard import record as std
 from registry.standard.codes import load_table
@@ -9,6 +12,20 @@ from registry.standard.identity import DocumentType
 from registry.standard.masking import mask_archive_no
 
 from .models import Education, Person, Work
+
+
+# The record's module sections (qualifications, continuing_education, talents, credit, extensions) are
+# filled by the module apps, which sit above `people` and register a reader here when they load.
+SECTIONS: dict[str, Callable[[Person], Any]] = {}
+
+
+def register_section(name: str, reader: Callable[[Person], Any]) -> None:
+    SECTIONS[name] = reader
+
+
+def _section(name: str, person: Person, empty: Any) -> Any:
+    reader = SECTIONS.get(name)
+    return reader(person) if reader else empty
 
 
 def archive_aad(person: Person) -> bytes:
@@ -85,9 +102,11 @@ def person_record(person: Person) -> std.PersonRecord:
             for w in person.works.all()
         ],
         student=student,
-        qualifications=[],
-        credit=[],
-        extension={},
+        qualifications=_section("qualifications", person, []),
+        continuing_education=_section("continuing_education", person, []),
+        talents=_section("talents", person, []),
+        credit=_section("credit", person, []),
+        extensions=_section("extensions", person, {}),
     )
 
 

@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_POST
 
 from registry.accounts.roles import Perm
@@ -17,6 +18,7 @@ from registry.standard.codes import divisions, load_table
 
 from . import selectors
 from .forms import PeopleFilterForm
+from .hooks import FILTERS, tabs
 from .selectors import PeopleFilter, own_person, people_page, person_get
 from .services import person_reveal_archive_no
 from .snapshot import person_record
@@ -50,6 +52,7 @@ def people_list(request: HttpRequest) -> HttpResponse:
             age_band=data["age_band"],
             name="" if q and set(q) <= ARCHIVE_CHARS | set(" ") and len(q) >= 15 else q,
             archive_no=q if q and set(q) <= ARCHIVE_CHARS | set(" ") and len(q) >= 15 else "",
+            extra={key: data.get(key) or "" for key in FILTERS},
         )
     after = request.GET.get("after", "")
     page = people_page(request.user, f, after=int(after) if after.isdigit() else None)
@@ -110,6 +113,11 @@ def _detail_context(request: HttpRequest, person) -> dict[str, object]:  # type:
         "division": divisions(),
         "history": history,
         "can_reveal": actor_has_perm(request.user, Perm.VIEW_FULL_ID, person.agency),
+        "module_tabs": [
+            {"key": tab.key, "label": tab.label,
+             "html": render_to_string(tab.template, tab.context(request, person), request=request)}
+            for tab in tabs()
+        ],
     }
 
 

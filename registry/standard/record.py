@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -178,15 +178,57 @@ class Qualification(_Base):
     _route = field_validator("route")(_code("qualification_route"))
 
 
+class ContinuingEducationEntry(_Base):
+    year: int = Field(ge=1990, le=2100, description="年度")
+    held_on: date = Field(description="日期")
+    form: str = Field(description="形式")
+    subject: str = Field(description="科目类别（专业/公需）")
+    credits: float = Field(gt=0, le=90, description="学分")
+    provider: str | None = Field(None, description="举办单位", max_length=100)
+    route: str = Field(description="登记方式")
+
+    _form = field_validator("form")(_code("ce_form"))
+    _subject = field_validator("subject")(_code("ce_subject"))
+    _route = field_validator("route")(_code("ce_route"))
+
+
+class ContinuingEducationYear(_Base):
+    year: int = Field(ge=1990, le=2100, description="年度")
+    required: bool = Field(description="是否须参加继续教育")
+    total: float = Field(ge=0, description="学分合计")
+    professional: float = Field(ge=0, description="专业科目学分")
+    compliant: bool = Field(description="是否达标")
+    entries: list[ContinuingEducationEntry] = Field(default_factory=list)
+
+
+class Talent(_Base):
+    programme: str = Field(description="项目")
+    level: Literal["national", "provincial"] = Field(description="级别（国家/省）")
+    cohort_year: int = Field(ge=1990, le=2100, description="入选年份")
+    cohort: str | None = Field(None, description="期次", max_length=30)
+    status: str = Field(description="状态（在培/已毕业/退出）")
+    certificate_no: str | None = Field(None, description="证书号", max_length=60)
+
+    _programme = field_validator("programme")(_code("talent_programme"))
+    _status = field_validator("status")(_code("talent_status"))
+
+
 class CreditEntry(_Base):
     kind: Literal["honour", "dishonour"] = Field(description="守信/失信")
     item: str = Field(description="奖励名称或失信行为", max_length=200)
+    level: str | None = Field(None, description="奖励级别", max_length=30)
     decided_by: str = Field(description="授予单位或决定机关", max_length=100)
-    decided_on: date = Field(description="日期")
+    decided_on: date = Field(description="决定日期")
+    effective_on: date | None = Field(None, description="生效日期")
     document_no: str | None = Field(None, description="文号", max_length=60)
-    penalty: str | None = Field(None, description="处罚种类", max_length=60)
+    penalty: str | None = Field(None, description="处罚种类")
+    basis: str | None = Field(None, description="处罚依据", max_length=200)
+    blacklisted: bool = Field(False, description="列入黑名单（严重失信）")
+    barred_until: date | None = Field(None, description="禁止从事会计工作至（空且列入黑名单为终身）")
     public_until: date | None = Field(None, description="公开期限")
     status: str = Field("active", description="状态", max_length=20)
+
+    _penalty = field_validator("penalty")(_code("penalty_kind"))
 
 
 class PersonRecord(_Base):
@@ -201,8 +243,12 @@ class PersonRecord(_Base):
     work: list[Work] = Field(default_factory=list, description="工作经历")
     student: Student | None = Field(None, description="在校学生信息")
     qualifications: list[Qualification] = Field(default_factory=list, description="专业技术资格")
+    continuing_education: list[ContinuingEducationYear] = Field(default_factory=list, description="继续教育")
+    talents: list[Talent] = Field(default_factory=list, description="高端会计人才")
     credit: list[CreditEntry] = Field(default_factory=list, description="信用信息")
-    extension: dict[str, Annotated[Any, Field()]] = Field(default_factory=dict, description="省级扩充项")
+    extensions: dict[str, str | int | float | bool | None] = Field(
+        default_factory=dict, description="省级扩充项（与全国数据项分开）"
+    )
 
     @model_validator(mode="after")
     def _complete_when_submitted(self) -> PersonRecord:

@@ -57,6 +57,13 @@ TABLES: tuple[str, ...] = (
     "unit_nature",
     "document_type",
     "person_status",
+    "ce_form",
+    "ce_subject",
+    "ce_route",
+    "talent_programme",
+    "talent_status",
+    "credit_kind",
+    "penalty_kind",
 )
 """Names of all code tables, in the order of the data standard."""
 

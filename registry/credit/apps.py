@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class CreditConfig(AppConfig):
+    name = "registry.credit"
+    label = "credit"
+    verbose_name = "信用信息"

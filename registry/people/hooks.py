@@ -1,0 +1,52 @@
+"""Where the module apps (above `people`) plug into the person's pages and the list filters.
+
+A module registers in its AppConfig.ready(); `people` never imports a module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from .models import Person
+
+
+@dataclass(frozen=True)
+class Tab:
+    """A tab on the staff detail page and on the person's own page."""
+
+    key: str
+    label: str
+    template: str
+    context: Callable[[HttpRequest, Person], dict[str, Any]]
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class ListFilter:
+    """An extra filter of the staff list: choices for the select, and how a value narrows the rows."""
+
+    key: str
+    label: str
+    choices: Callable[[], list[tuple[str, str]]]
+    apply: Callable[[QuerySet[Person], str], QuerySet[Person]]
+
+
+TABS: dict[str, Tab] = {}
+FILTERS: dict[str, ListFilter] = {}
+
+
+def register_tab(tab: Tab) -> None:
+    TABS[tab.key] = tab
+
+
+def register_filter(list_filter: ListFilter) -> None:
+    FILTERS[list_filter.key] = list_filter
+
+
+def tabs() -> list[Tab]:
+    return sorted(TABS.values(), key=lambda t: (t.order, t.key))
