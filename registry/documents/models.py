@@ -15,7 +15,10 @@ from django.db.models import Q
 
 class Kind(models.TextChoices):
     """What a proof shows. A new module adds a member here (and, if it needs special
-    handling, a rule in `limits.RULES`); `kind` has no database choices, so no migration."""
+    handling, a rule in `limits.RULES`); `kind` has no database choices, so no migration.
+
+    One document is current per (owner_uid, kind). A module whose entries each carry a proof
+    (a CE entry, a qualification, an objection) uses the entry's own uid as `owner_uid`."""
 
     ID_FRONT = "id_front", "身份证明（正面/人像面）"
     ID_BACK = "id_back", "身份证明（反面/国徽面）"
@@ -24,6 +27,10 @@ class Kind(models.TextChoices):
     STUDENT = "student", "学生证明"
     RESIDENCE = "residence", "户籍或居住证明"
     PHOTO = "photo", "电子照片"
+    QUALIFICATION = "qualification", "专业技术资格证书"
+    CE = "ce", "继续教育证明"
+    CREDIT = "credit", "信用信息决定文书"
+    CHANGE = "change", "信息变更证明"
     OTHER = "other", "其他证明"
 
 
