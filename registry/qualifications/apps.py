@@ -5,3 +5,29 @@ class QualificationsConfig(AppConfig):
     name = "registry.qualifications"
     label = "qualifications"
     verbose_name = "专业技术资格"
+
+    def ready(self) -> None:
+        from registry.people.hooks import ListFilter, Tab, register_filter, register_tab
+        from registry.people.snapshot import register_section
+
+        from .selectors import FILTER_CHOICES, filter_people, section
+        from .tab import tab_context
+
+        register_section("qualifications", section)
+        register_tab(
+            Tab(
+                key="qualifications",
+                label="专业技术资格",
+                template="qualifications/_tab.html",
+                context=tab_context,
+                order=10,
+            )
+        )
+        register_filter(
+            ListFilter(
+                key="qualification",
+                label="专业技术资格",
+                choices=lambda: list(FILTER_CHOICES),
+                apply=filter_people,
+            )
+        )

@@ -1,4 +1,13 @@
-from django.urls import URLPattern
+from django.urls import path
+
+from . import views
 
 app_name = "qualifications"
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("mine/", views.mine, name="mine"),
+    path("review/", views.review_list, name="review"),
+    path("people/<uuid:person_uid>/add/", views.add, name="add"),
+    path("<uuid:uid>/approve/", views.approve, name="approve"),
+    path("<uuid:uid>/return/", views.return_, name="return"),
+    path("<uuid:uid>/proof/", views.proof, name="proof"),
+]

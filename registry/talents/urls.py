@@ -1,4 +1,11 @@
-from django.urls import URLPattern
+from django.urls import path
+
+from . import views
 
 app_name = "talents"
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("programmes/", views.programmes, name="programmes"),
+    path("programmes/<str:code>/", views.programme_edit, name="programme_edit"),
+    path("people/<uuid:person_uid>/add/", views.add, name="add"),
+    path("<uuid:uid>/status/", views.change_status, name="status"),
+]
