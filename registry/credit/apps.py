@@ -5,3 +5,8 @@ class CreditConfig(AppConfig):
     name = "registry.credit"
     label = "credit"
     verbose_name = "信用信息"
+
+    def ready(self) -> None:
+        from .hooks import register
+
+        register()

@@ -29,7 +29,8 @@ class Kind(models.TextChoices):
     PHOTO = "photo", "电子照片"
     QUALIFICATION = "qualification", "专业技术资格证书"
     CE = "ce", "继续教育证明"
-    CREDIT = "credit", "信用信息决定文书"
+    CREDIT_DECISION = "credit_decision", "信用信息决定文书"
+    CREDIT_OBJECTION = "credit_objection", "信用异议证明材料"
     CHANGE = "change", "信息变更证明"
     OTHER = "other", "其他证明"
 

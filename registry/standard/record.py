@@ -223,8 +223,12 @@ class CreditEntry(_Base):
     document_no: str | None = Field(None, description="文号", max_length=60)
     penalty: str | None = Field(None, description="处罚种类")
     basis: str | None = Field(None, description="处罚依据", max_length=200)
+    criminal: bool = Field(False, description="刑事处罚")
     blacklisted: bool = Field(False, description="列入黑名单（严重失信）")
-    barred_until: date | None = Field(None, description="禁止从事会计工作至（空且列入黑名单为终身）")
+    blacklisted_until: date | None = Field(None, description="黑名单期限至（最后一日）")
+    blacklist_permanent: bool = Field(False, description="永久列入黑名单（刑事处罚）")
+    barred_until: date | None = Field(None, description="禁止从事会计工作至（最后一日）")
+    bar_permanent: bool = Field(False, description="终身禁止从事会计工作")
     public_until: date | None = Field(None, description="公开期限")
     status: str = Field("active", description="状态", max_length=20)
 
