@@ -22,8 +22,11 @@ setup: $(VENV)/.installed node_modules/.installed
 run: setup
 	$(REGISTRY) demo
 
+# Browser tests run on their own, one at a time: a live server and Chromium next to a busy
+# parallel run on two cores time out.
 test: setup
-	$(VENV)/bin/pytest -n 2 $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n 2 -m "not browser" $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -m browser $(PYTEST_ARGS)
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -32,9 +32,9 @@ from registry.accounts.roles import Role
 from registry.accounts.services import membership_grant
 from registry.audit.models import AuditEvent, OutboxEvent
 from registry.collection import services
-from registry.collection.deadlines import add_working_days
 from registry.collection.models import OPEN_STATES, Collection, CollectionStatus
 from registry.collection.proofs import required_proofs
+from registry.core.deadlines import add_working_days
 from registry.core.errors import DomainError
 from registry.core.models import Decision
 from registry.documents.services import document_store

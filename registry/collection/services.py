@@ -16,6 +16,7 @@ from pydantic import ValidationError as PydanticError
 from registry.accounts.models import User
 from registry.accounts.roles import Perm
 from registry.accounts.selectors import actor_has_perm
+from registry.core.deadlines import add_working_days
 from registry.core.errors import DomainError, Forbidden, NotVisible
 from registry.core.models import Decision
 from registry.core.workflow import apply_transition
@@ -34,7 +35,6 @@ from registry.standard.identity import check_identity
 from registry.standard.record import EMAIL, MOBILE, PersonRecord
 from registry.standard.validation import field_errors
 
-from .deadlines import add_working_days
 from .models import OPEN_STATES, TRANSITIONS, Collection, CollectionStatus
 from .pledge import PLEDGE_VERSION
 from .proofs import RETURN_FIELDS, missing_proofs

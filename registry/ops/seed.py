@@ -17,9 +17,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from registry.audit.services import audit_append
-from registry.collection.deadlines import add_working_days
 from registry.collection.models import Collection, CollectionStatus
 from registry.core.crypto import encrypt_text
+from registry.core.deadlines import add_working_days
 from registry.orgs.models import Agency, Level
 from registry.people.models import Education, Person, Status, Work
 from registry.people.services import archive_index_for

@@ -12,3 +12,10 @@
   document.addEventListener("DOMContentLoaded", function () { searchable(document); });
   document.addEventListener("htmx:afterSwap", function (e) { searchable(e.target); });
 })();
+
+// A link to /people/<uid>/#tab-credit opens that tab.
+document.addEventListener("DOMContentLoaded", function () {
+  if (!location.hash.startsWith("#tab-") || !window.bootstrap) return;
+  const button = document.querySelector('[data-bs-target="' + location.hash + '"]');
+  if (button) bootstrap.Tab.getOrCreateInstance(button).show();
+});

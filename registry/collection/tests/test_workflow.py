@@ -11,9 +11,9 @@ from django.db import IntegrityError, transaction
 from registry.accounts.roles import Role
 from registry.audit.models import OutboxEvent
 from registry.collection import services
-from registry.collection.deadlines import add_working_days
 from registry.collection.models import Collection, CollectionStatus
 from registry.collection.tests.conftest import png
+from registry.core.deadlines import add_working_days
 from registry.core.errors import DomainError, Forbidden, NotVisible
 from registry.core.models import Decision
 from registry.documents.services import document_store
