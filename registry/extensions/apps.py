@@ -5,3 +5,13 @@ class ExtensionsConfig(AppConfig):
     name = "registry.extensions"
     label = "extensions"
     verbose_name = "省级扩充项"
+
+    def ready(self) -> None:
+        from registry.people.hooks import register_tab
+        from registry.people.snapshot import register_section
+
+        from .selectors import snapshot_section
+        from .tabs import TAB
+
+        register_section("extensions", snapshot_section)
+        register_tab(TAB)

@@ -13,7 +13,6 @@ from registry.standard.masking import mask_archive_no
 
 from .models import Education, Person, Work
 
-
 # The record's module sections (qualifications, continuing_education, talents, credit, extensions) are
 # filled by the module apps, which sit above `people` and register a reader here when they load.
 SECTIONS: dict[str, Callable[[Person], Any]] = {}

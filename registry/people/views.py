@@ -114,8 +114,11 @@ def _detail_context(request: HttpRequest, person) -> dict[str, object]:  # type:
         "history": history,
         "can_reveal": actor_has_perm(request.user, Perm.VIEW_FULL_ID, person.agency),
         "module_tabs": [
-            {"key": tab.key, "label": tab.label,
-             "html": render_to_string(tab.template, tab.context(request, person), request=request)}
+            {
+                "key": tab.key,
+                "label": tab.label,
+                "html": render_to_string(tab.template, tab.context(request, person), request=request),
+            }
             for tab in tabs()
         ],
     }
