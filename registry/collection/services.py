@@ -21,6 +21,7 @@ from registry.core.errors import DomainError, Forbidden, NotVisible
 from registry.core.models import Decision
 from registry.core.workflow import apply_transition
 from registry.documents.selectors import current_documents
+from registry.extensions.selectors import extension_problems
 from registry.orgs.models import Agency, Level
 from registry.people.models import Person, Status
 from registry.people.services import (
@@ -194,6 +195,7 @@ def submission_problems(person: Person, collection: Collection) -> list[FieldErr
         PersonRecord.model_validate(data)
     except PydanticError as exc:
         problems += field_errors(exc)
+    problems += extension_problems(person)
     proposal = propose(person)
     if proposal.problem:
         problems.append(FieldError("collection.no_agency", "agency", proposal.problem))

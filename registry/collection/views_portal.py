@@ -18,6 +18,7 @@ from registry.documents.models import Document
 from registry.documents.selectors import current_documents
 from registry.documents.services import document_store
 from registry.documents.views import serve_document
+from registry.extensions.portal import extension_form, save_extension_form
 from registry.people.models import Person, Status
 from registry.people.services import person_update
 from registry.people.snapshot import person_record
@@ -202,7 +203,8 @@ def basic(request: HttpRequest) -> HttpResponse:
         "version": person.version,
     }
     form = BasicForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
+    ext_form = extension_form(person, request.POST or None)
+    if request.method == "POST" and form.is_valid() and ext_form.is_valid():
         data = form.cleaned_data
         identity = {
             k: data[k] or None
@@ -214,9 +216,13 @@ def basic(request: HttpRequest) -> HttpResponse:
             {"identity": identity, "collection": {"category": data["category"]}},
             form,
             data["version"],
-        ):
+        ) and save_extension_form(request.user, person, ext_form):
             return redirect("portal:education")
-    return render(request, "collection/step_basic.html", _context(request, person, "basic", form=form))
+    return render(
+        request,
+        "collection/step_basic.html",
+        _context(request, person, "basic", form=form, ext_form=ext_form),
+    )
 
 
 def _rows(formset: Any) -> list[dict[str, Any]]:

@@ -50,7 +50,7 @@ def person_may_edit(actor: Any, person: Person) -> bool:
     )
 
 
-def _identity_from_input(data: dict[str, Any]) -> dict[str, Any]:
+def identity_from_input(data: dict[str, Any]) -> dict[str, Any]:
     """Check the document and derive birth date, sex and nationality so nobody types them twice."""
     doc_type = str(data.get("document_type") or "")
     result = check_identity(doc_type, str(data.get("archive_no") or ""), data.get("nationality") or None)
@@ -123,7 +123,7 @@ def person_create(
     registering themself (`owner` is then the new account and the actor)."""
     if not (owner is not None and actor is owner and status == Status.DRAFT):
         _require(actor, Perm.EDIT_PEOPLE, agency)
-    ident = _identity_from_input(identity)
+    ident = identity_from_input(identity)
     rec = _validate(
         {
             "person_id": uuid.uuid4(),
@@ -171,7 +171,7 @@ def person_update(
         current = person_record(locked).model_dump(mode="python")
         if "identity" in changes:
             merged = {**current["identity"], **changes["identity"]}
-            current["identity"] = _identity_from_input(merged)
+            current["identity"] = identity_from_input(merged)
         for group in ("education", "work", "student"):
             if group in changes:
                 current[group] = changes[group]

@@ -178,8 +178,8 @@ def test_staff_enter_through_the_page_and_errors_stay_on_the_form(make_person: A
     assert client.post(f"/credit/records/{record.uid}/supersede/", {"reason": ""}).status_code == 302
     assert CreditRecord.objects.get().status == RecordStatus.ACTIVE  # no reason, nothing changed
     client.post(f"/credit/records/{record.uid}/supersede/", {"reason": "复议变更"})
-    page = client.get(f"/credit/records/{record.uid}/").content.decode()
-    assert "替代（有效 → 已被替代）：复议变更" in page
+    text = client.get(f"/credit/records/{record.uid}/").content.decode()
+    assert "替代（有效 → 已被替代）：复议变更" in text
 
 
 def test_other_agencies_and_accountants_get_nothing(owned: Any, add: Any, make_user: Any) -> None:
