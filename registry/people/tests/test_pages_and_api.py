@@ -115,7 +115,7 @@ def test_age_band_filter(make_person: Any, make_user: Any) -> None:
 def test_detail_shows_tabs_and_history(make_person: Any, make_user: Any) -> None:
     person = make_person()
     page = _client(make_user(Role.COUNTY_REVIEWER, "440106")).get(f"/people/{person.uid}/").content.decode()
-    for label in ("基础信息", "学历", "工作经历", "变更历史", "建立记录", person.name):
+    for label in ("基础信息", "学历", "工作经历", "操作记录", "建立记录", person.name):
         assert label in page
 
 
