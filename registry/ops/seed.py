@@ -24,6 +24,7 @@ from registry.orgs.models import Agency, Level
 from registry.people.models import Education, Person, Status, Work
 from registry.people.services import archive_index_for
 from registry.people.snapshot import archive_aad
+from registry.qualifications.models import Qualification, QualificationStatus, Source
 from registry.standard.codes import divisions, load_table
 from registry.standard.masking import mask_archive_no
 
@@ -85,6 +86,11 @@ def seed_people(
             Collection.objects.bulk_create(
                 _pending_collection(p, rng) for p, _ in batch if p.status == Status.PENDING
             )
+            Qualification.objects.bulk_create(
+                q
+                for p, _ in batch
+                if p.status == Status.COLLECTED and (q := _qualification(p, rng)) is not None
+            )
         made += len(batch)
         if progress:
             progress(made, count)
@@ -99,6 +105,40 @@ def seed_people(
             data={"people": made},
         )
     return made
+
+
+# Share of collected accountants holding each level (初级, 中级, 副高级, 正高级); the rest hold none.
+QUALIFICATION_MIX = (
+    ("1", "助理会计师", 0.42),
+    ("2", "会计师", 0.17),
+    ("3", "高级会计师", 0.04),
+    ("4", "正高级会计师", 0.004),
+)
+
+
+def _qualification(person: Person, rng: random.Random) -> Qualification | None:
+    """An agency-verified qualification obtained after the person turned 21 (exams for 初级/中级,
+    review for the senior levels)."""
+    first_year = person.birth_date.year + 21
+    if first_year >= date.today().year:
+        return None
+    roll = rng.random()
+    for level, title, share in QUALIFICATION_MIX:
+        if roll < share:
+            year = rng.randrange(first_year, date.today().year)
+            return Qualification(
+                person=person,
+                level=level,
+                title=title,
+                route="1" if level in "12" else "2",
+                obtained_on=date(year, rng.randrange(1, 13), rng.randrange(1, 28)),
+                certificate_no=f"SYN{level}{year}{rng.randrange(10**9):09d}",
+                issuer="广东省财政厅",
+                source=Source.AGENCY,
+                status=QualificationStatus.APPROVED,
+            )
+        roll -= share
+    return None
 
 
 def _pending_collection(person: Person, rng: random.Random) -> Collection:
