@@ -1,5 +1,5 @@
 """Batch entry of verified qualifications by an agency: every row is checked first; one bad row
-and nothing is written."""
+and nothing is written. The CSV upload (`csvfile.py`) feeds this service."""
 
 from __future__ import annotations
 
@@ -22,10 +22,12 @@ from .models import EXAM_ROUTE, Qualification, QualificationStatus, Source
 from .rules import FIELDS, check_qualification, duplicate_errors
 from .services import create_row, lock_person, refuse_closed
 
-PERSON_FIELDS = ("archive_no", "document_type", "nationality")
+PERSON_FIELDS = ("archive_no", "document_type", "nationality", "name")
 ROW_FIELDS = frozenset((*FIELDS, *PERSON_FIELDS))
 MAX_ROWS = 2000
 NOT_FOUND = "未找到该证件号码的已登记人员，或该人员不属于本机构管理"
+ALREADY = "证书编号已登记，不能重复登记（本文件可能已上传过）"
+NAME_NOISE = str.maketrans(dict.fromkeys(" \u3000·•・．.\u00b7", ""))
 
 
 def _find_person(actor: Any, row: Mapping[str, Any], prefix: str) -> Person:
@@ -45,11 +47,15 @@ def _find_person(actor: Any, row: Mapping[str, Any], prefix: str) -> Person:
     )
     if person is None:
         raise DomainError.single("qualification.person_not_found", prefix + "archive_no", NOT_FOUND)
+    if "name" in row and person.name.translate(NAME_NOISE) != str(row["name"] or "").translate(NAME_NOISE):
+        raise DomainError.single(
+            "qualification.name_mismatch", prefix + "name", "姓名与该证件号码登记的姓名不一致"
+        )
     return person
 
 
 def _check_rows(
-    actor: Any, rows: Sequence[Mapping[str, Any]]
+    actor: Any, rows: Sequence[Mapping[str, Any]], lines: Sequence[int]
 ) -> tuple[list[tuple[Person, std.Qualification]], list[FieldError]]:
     planned: list[tuple[Person, std.Qualification]] = []
     errors: list[FieldError] = []
@@ -77,22 +83,26 @@ def _check_rows(
                 FieldError(
                     "qualification.duplicate_row",
                     prefix + "certificate_no",
-                    f"与第 {first + 1} 行的证书编号重复",
+                    f"与第 {lines[first]} 行的证书编号重复",
                 )
             )
             continue
         dup = duplicate_errors(person, item, prefix)
-        if dup:
-            errors += dup
+        if dup:  # already on file: the same message whoever holds it
+            errors += [FieldError(e.code, e.field, ALREADY) for e in dup]
             continue
         seen.update(dict.fromkeys(keys, i))
         planned.append((person, item))
     return planned, errors
 
 
-def qualification_batch_add(*, actor: Any, rows: Sequence[Mapping[str, Any]]) -> list[Qualification]:
+def qualification_batch_add(
+    *, actor: Any, rows: Sequence[Mapping[str, Any]], lines: Sequence[int] | None = None
+) -> list[Qualification]:
     """Verified qualifications for people the agency manages, all or nothing. Each row names the
-    person by `archive_no` (with `document_type` and `nationality` for other documents)."""
+    person by `archive_no` (with `document_type` and `nationality` for other documents; `name`,
+    when given, must match). `lines` numbers the rows in messages (a file's line numbers); errors
+    name their row as `rows.<index>.<field>`."""
     if not visible_agencies(actor, Perm.EDIT_PEOPLE).exists():
         raise Forbidden("batch entry")
     if not rows:
@@ -105,7 +115,10 @@ def qualification_batch_add(*, actor: Any, rows: Sequence[Mapping[str, Any]]) ->
         )
     created: list[Qualification] = []
     with transaction.atomic():
-        planned, errors = _check_rows(actor, rows)
+        numbers = list(lines) if lines is not None else list(range(1, len(rows) + 1))
+        if len(numbers) != len(rows):
+            raise ValueError("lines must number every row")
+        planned, errors = _check_rows(actor, rows, numbers)
         if errors:
             raise DomainError(errors)
         by_person: dict[int, list[std.Qualification]] = {}

@@ -46,3 +46,11 @@ def attach_errors(form: forms.Form, exc: DomainError) -> None:
             form.add_error(name, error.message)
         elif name not in form.fields:
             form.add_error(None, error.message)
+
+
+class BatchForm(forms.Form):
+    file = forms.FileField(
+        label="登记文件（CSV）",
+        allow_empty_file=True,  # the import says what is wrong with an empty file
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+    )

@@ -74,6 +74,7 @@ def review_list(request: HttpRequest) -> HttpResponse:
             "page_size": REVIEW_PAGE,
             "labels": code_labels(),
             "next": request.get_full_path(),
+            "can_batch": visible_agencies(request.user, Perm.EDIT_PEOPLE).exists(),
         },
     )
 
