@@ -19,6 +19,7 @@ from registry.documents.selectors import current_documents
 from registry.documents.views import serve_document
 from registry.orgs.models import Agency
 from registry.people.snapshot import person_record
+from registry.people.views import label_tables
 from registry.standard.codes import divisions, load_table
 
 from . import services
@@ -87,23 +88,7 @@ def _render_review(request: HttpRequest, collection, return_form, reassign_form)
     person = collection.person
     on_file = current_documents(person.uid)
     proofs = [(kind, label, on_file.get(kind)) for kind, label in required_proofs(person.category)]
-    tables = {
-        name: dict(load_table(name).choices(include_retired=True))
-        for name in (
-            "sex",
-            "ethnicity",
-            "political_status",
-            "education",
-            "degree",
-            "training_mode",
-            "industry",
-            "unit_nature",
-            "accounting_post",
-            "person_category",
-            "document_type",
-            "country",
-        )
-    }
+    tables = label_tables()
     return render(
         request,
         "collection/review.html",

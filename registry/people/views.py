@@ -85,24 +85,29 @@ def person_detail(request: HttpRequest, uid: str) -> HttpResponse:
     return render(request, "people/detail.html", _detail_context(request, person))
 
 
+LABEL_TABLES = (
+    "sex",
+    "ethnicity",
+    "political_status",
+    "education",
+    "degree",
+    "training_mode",
+    "industry",
+    "unit_nature",
+    "accounting_post",
+    "person_category",
+    "document_type",
+    "country",
+)
+
+
+def label_tables() -> dict[str, dict[str, str]]:
+    """Code → name for every table the record pages show (retired codes still readable)."""
+    return {name: dict(load_table(name).choices(include_retired=True)) for name in LABEL_TABLES}
+
+
 def _detail_context(request: HttpRequest, person) -> dict[str, object]:  # type: ignore[no-untyped-def]
-    tables = {
-        name: dict(load_table(name).choices(include_retired=True))
-        for name in (
-            "sex",
-            "ethnicity",
-            "political_status",
-            "education",
-            "degree",
-            "training_mode",
-            "industry",
-            "unit_nature",
-            "accounting_post",
-            "person_category",
-            "document_type",
-            "country",
-        )
-    }
+    tables = label_tables()
     history = AuditEvent.objects.filter(object_type="person", object_id=str(person.uid)).order_by("-seq")[
         :100
     ]
