@@ -142,6 +142,8 @@ class Labeller:
             return mask_archive_no(str(value))
         if isinstance(value, bool):
             return "是" if value else "否"
+        if isinstance(value, float):
+            return f"{value:g}"  # 20.0 → "20", 12.5 → "12.5", as every other page shows credits
         table = describe(path)[1] if path and path[0] != "extensions" else None
         text = str(value)
         if table == "agency":
