@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import io
 import os
-import shutil
 import tempfile
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -25,27 +23,11 @@ from registry.continuing_education.models import Entry
 from registry.people.models import Person
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-CHROMIUM = shutil.which("chromium")
 SHOTS = Path(os.environ.get("REGISTRY_SCREENSHOTS", Path(tempfile.gettempdir()) / "registry-screenshots"))
 PASSWORD = "a-long-test-password"
 OLD_UNIT, NEW_UNIT = "广州华信贸易有限公司", "广州新财会咨询有限公司"
 REASON = "已调入新单位工作"
 REVIEWER_NAME = "天河区审核员"
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    if CHROMIUM is None:
-        pytest.skip("Debian's chromium is not installed on this machine (apt-get install chromium)")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-background-networking"]
-        )
-        yield b
-        b.close()
 
 
 @pytest.fixture(autouse=True)
