@@ -36,8 +36,22 @@ class ListFilter:
     apply: Callable[[QuerySet[Person], str], QuerySet[Person]]
 
 
+@dataclass(frozen=True)
+class Badge:
+    """A short label shown next to a person's name wherever the person appears (list rows, detail
+    header, review pages). `texts` answers for a whole page of people in one query: pk → text."""
+
+    key: str
+    texts: Callable[[list[Person]], dict[int, str]]
+
+
 TABS: dict[str, Tab] = {}
 FILTERS: dict[str, ListFilter] = {}
+BADGES: dict[str, Badge] = {}
+
+
+def register_badge(badge: Badge) -> None:
+    BADGES[badge.key] = badge
 
 
 def register_tab(tab: Tab) -> None:

@@ -7,13 +7,21 @@ class QualificationsConfig(AppConfig):
     verbose_name = "专业技术资格"
 
     def ready(self) -> None:
-        from registry.people.hooks import ListFilter, Tab, register_filter, register_tab
+        from registry.people.hooks import (
+            Badge,
+            ListFilter,
+            Tab,
+            register_badge,
+            register_filter,
+            register_tab,
+        )
         from registry.people.snapshot import register_section
 
-        from .selectors import FILTER_CHOICES, filter_people, section
+        from .selectors import FILTER_CHOICES, filter_people, highest_level_texts, section
         from .tab import tab_context
 
         register_section("qualifications", section)
+        register_badge(Badge(key="qualification", texts=highest_level_texts))
         register_tab(
             Tab(
                 key="qualifications",

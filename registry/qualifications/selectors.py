@@ -27,6 +27,17 @@ def highest_level(person: Person) -> str | None:
     return min(levels, key=level_rank, default=None)
 
 
+def highest_level_texts(people: list[Person]) -> dict[int, str]:
+    """The highest approved level's title of each person of a page, in one query."""
+    best: dict[int, str] = {}
+    rows = _approved().filter(person__in=people).values_list("person_id", "level")
+    for person_id, level in rows:
+        if person_id not in best or level_rank(level) < level_rank(best[person_id]):
+            best[person_id] = level
+    table = load_table("qualification_level")
+    return {pk: table.label(level) for pk, level in best.items()}
+
+
 def highest_level_label(person: Person) -> str:
     level = highest_level(person)
     return load_table("qualification_level").label(level) if level else ""
