@@ -109,22 +109,22 @@ def seed_people(
 
 # Share of collected accountants holding each level (初级, 中级, 副高级, 正高级); the rest hold none.
 QUALIFICATION_MIX = (
-    ("1", "助理会计师", 0.42),
-    ("2", "会计师", 0.17),
-    ("3", "高级会计师", 0.04),
-    ("4", "正高级会计师", 0.004),
-)
+    ("1", "助理会计师", 0.42, 21),
+    ("2", "会计师", 0.17, 26),
+    ("3", "高级会计师", 0.04, 34),
+    ("4", "正高级会计师", 0.004, 42),
+)  # level, title, share, youngest age at which it is obtained
 
 
 def _qualification(person: Person, rng: random.Random) -> Qualification | None:
-    """An agency-verified qualification obtained after the person turned 21 (exams for 初级/中级,
-    review for the senior levels)."""
-    first_year = person.birth_date.year + 21
-    if first_year >= date.today().year:
-        return None
+    """An agency-verified qualification, obtained no younger than its level allows (exams for
+    初级/中级, review for the senior levels)."""
     roll = rng.random()
-    for level, title, share in QUALIFICATION_MIX:
+    for level, title, share, youngest in QUALIFICATION_MIX:
         if roll < share:
+            first_year = person.birth_date.year + youngest
+            if first_year >= date.today().year:
+                return None  # too young for this level: holds none yet
             year = rng.randrange(first_year, date.today().year)
             return Qualification(
                 person=person,
