@@ -7,9 +7,11 @@ import pytest
 from django.core.management import call_command
 
 from registry.collection.models import Collection
+from registry.ops.seed import QUALIFICATION_MIX
 from registry.orgs.models import Agency
 from registry.people.models import Person
 from registry.people.snapshot import person_archive_no, person_record
+from registry.qualifications.models import Qualification
 from registry.standard.identity import check_identity
 from registry.standard.record import PersonRecord
 from registry.standard.uscc import check_uscc
@@ -36,9 +38,19 @@ def test_seeded_people_are_valid_records_of_the_province(agency: Any, capsys: An
         assert 20 <= today.year - person.birth_date.year <= 66
         for work in record.work:
             assert work.credit_code and check_uscc(work.credit_code)[1] == ()
-    assert {p.agency.parent.code for p in people if p.agency.level == "county"} - {
-        "440000"
-    }  # spread over cities
+    cities = {p.agency.parent.code for p in people if p.agency.level == "county"}
+    assert cities - {"440000"}  # spread over cities
+    pending = [p for p in people if p.status == "pending"]
+    assert pending
+    for person in pending:  # every pending person waits in the review queue of their agency
+        collection = Collection.objects.get(person=person)
+        assert collection.status == "submitted" and collection.agency_id == person.agency_id
+        assert collection.deadline is not None and collection.deadline >= collection.submitted_at.date()
+    held = Qualification.objects.filter(person__in=people).select_related("person")
+    assert held.exists() and not held.exclude(person__status="collected").exists()
+    youngest = {level: age for level, _, _, age in QUALIFICATION_MIX}
+    for q in held:
+        assert q.obtained_on.year - q.person.birth_date.year >= youngest[q.level]
 
 
 def test_seeding_again_adds_without_duplicating(agency: Any) -> None:
