@@ -28,8 +28,6 @@ that cannot be read at all (empty, no header, missing columns, not text) writes 
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -39,7 +37,9 @@ from django.db import transaction
 
 from registry.accounts.roles import Perm
 from registry.accounts.selectors import visible_agencies
+from registry.core import csvfile
 from registry.core.crypto import sm3_hex
+from registry.core.csvfile import Column
 from registry.core.errors import DomainError, Forbidden
 from registry.people.models import Person
 from registry.people.services import archive_index_for, person_journal
@@ -56,15 +56,6 @@ from .validation import Checked, check_entry, parse_entry
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 10_000
-
-
-@dataclass(frozen=True)
-class Column:
-    header: str
-    key: str
-    required: bool
-    note: str
-    aliases: tuple[str, ...] = ()
 
 
 COLUMNS = (
@@ -122,59 +113,9 @@ def _code(value: str, table: str, aliases: dict[str, str]) -> str:
     return aliases.get(value) or names.get(value) or value
 
 
-def _decode(data: bytes) -> str:
-    if not data.strip():
-        raise DomainError.single("ce.file_empty", "file", "文件为空，请按模板填写后上传")
-    if b"\x00" in data:
-        raise DomainError.single(
-            "ce.file_not_text", "file", "文件不是 CSV 文本文件：请在 Excel 中“另存为 CSV”后上传"
-        )
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise DomainError.single("ce.file_encoding", "file", "无法识别文件编码：请保存为 CSV UTF-8 或 CSV 格式")
-
-
 def read_rows(data: bytes) -> Iterator[tuple[int, dict[str, str]]]:
     """(line number, {column key: text}) for each data row; the file-level checks raise first."""
-    text = _decode(data)
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = next(reader, [])
-    except csv.Error:
-        header = []
-    names = [h.strip().lstrip("\ufeff") for h in header]
-    where: dict[str, int] = {}
-    for col in COLUMNS:
-        for name in (col.header, *col.aliases):
-            if name in names and col.key not in where:
-                where[col.key] = names.index(name)
-    missing = [c.header for c in COLUMNS if c.required and c.key not in where]
-    if missing:
-        raise DomainError.single(
-            "ce.file_header",
-            "file",
-            f"第 1 行应为表头，缺少列：{'、'.join(missing)}。请下载模板，按模板的表头填写",
-        )
-    return _rows(reader, where)
-
-
-def _rows(reader: Any, where: dict[str, int]) -> Iterator[tuple[int, dict[str, str]]]:
-    while True:
-        try:
-            cells = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            message = f"第 {reader.line_num} 行无法按 CSV 读取（{exc}），请在 Excel 中另存为 CSV 后重新上传"
-            raise DomainError.single("ce.file_garbled", "file", message) from exc
-        if not any(c.strip() for c in cells):
-            continue
-        values = {key: (cells[i].strip() if i < len(cells) else "") for key, i in where.items()}
-        values["archive_no"] = values.get("archive_no", "").lstrip("'").strip()
-        yield reader.line_num, values
+    return csvfile.read(data, COLUMNS, "ce")
 
 
 @dataclass

@@ -25,14 +25,14 @@ nothing the second time.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from dataclasses import dataclass
 from datetime import date
 
 from django.core.files.uploadedfile import UploadedFile
 
+from registry.core import csvfile
+from registry.core.csvfile import Column
 from registry.core.errors import DomainError
 from registry.standard.codes import load_table
 
@@ -40,18 +40,8 @@ from . import batch
 from .models import Qualification
 
 MAX_BYTES = 2 * 1024 * 1024
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 ROW_FIELD = re.compile(r"^rows\.(\d+)\.(\w+)")
 DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$|^(\d{4})(\d{2})(\d{2})$")
-
-
-@dataclass(frozen=True)
-class Column:
-    header: str
-    key: str
-    required: bool
-    note: str
-    aliases: tuple[str, ...] = ()
 
 
 COLUMNS = (
@@ -133,64 +123,24 @@ def _date(value: str) -> str:
         return value
 
 
-def _decode(data: bytes) -> str:
-    if not data.strip():
-        raise _file_error("file_empty", "文件为空，请下载模板，按模板填写后上传")
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        if CONTROL.search(text):
-            break
-        return text
-    raise _file_error("file_not_text", "文件不是 CSV 文本文件：请在 Excel 中“另存为 CSV UTF-8”或“CSV”后上传")
-
-
-def _columns(header: list[str]) -> dict[str, int]:
-    names = [h.strip().lstrip("\ufeff") for h in header]
-    where: dict[str, int] = {}
-    for col in COLUMNS:
-        for name in (col.header, *col.aliases):
-            if name in names and col.key not in where:
-                where[col.key] = names.index(name)
-    missing = [c.header for c in COLUMNS if c.required and c.key not in where]
-    if missing:
-        raise _file_error(
-            "file_header", f"第 1 行应为表头，缺少列：{'、'.join(missing)}。请下载模板，按模板的表头填写"
-        )
-    return where
-
-
 def parse(data: bytes) -> tuple[list[dict[str, str]], list[int]]:
     """The data rows as the service's row dicts, and their line numbers; file-level problems raise."""
-    reader = csv.reader(io.StringIO(_decode(data), newline=""))
     levels, routes = _codes("qualification_level"), _codes("qualification_route")
     doc_types = {e.name: e.code for e in load_table("document_type")}
     rows: list[dict[str, str]] = []
     lines: list[int] = []
-    try:
-        where = _columns(next(reader, []))
-        for cells in reader:
-            if not any(c.strip() for c in cells):
-                continue
-            if len(rows) >= batch.MAX_ROWS:
-                raise _file_error("too_many_rows", f"每个文件不超过 {batch.MAX_ROWS} 行，请分成几个文件上传")
-            v = {key: (cells[i].strip() if i < len(cells) else "") for key, i in where.items()}
-            v["archive_no"] = v["archive_no"].lstrip("'").strip()
-            v["level"] = levels.get(v["level"], v["level"])
-            v["route"] = routes.get(v["route"], v["route"])
-            for key in ("obtained_on", "appointed_on"):
-                if v.get(key):
-                    v[key] = _date(v[key])
-            if "document_type" in v:
-                v["document_type"] = doc_types.get(v["document_type"], v["document_type"])
-            rows.append(v)
-            lines.append(reader.line_num)
-    except csv.Error as exc:
-        raise _file_error(
-            "file_garbled", f"第 {reader.line_num} 行无法按 CSV 读取，请在 Excel 中另存为 CSV 后重新上传"
-        ) from exc
+    for line, v in csvfile.read(data, COLUMNS, "qualification"):
+        if len(rows) >= batch.MAX_ROWS:
+            raise _file_error("too_many_rows", f"每个文件不超过 {batch.MAX_ROWS} 行，请分成几个文件上传")
+        v["level"] = levels.get(v["level"], v["level"])
+        v["route"] = routes.get(v["route"], v["route"])
+        for key in ("obtained_on", "appointed_on"):
+            if v.get(key):
+                v[key] = _date(v[key])
+        if "document_type" in v:
+            v["document_type"] = doc_types.get(v["document_type"], v["document_type"])
+        rows.append(v)
+        lines.append(line)
     if not rows:
         raise _file_error("file_no_rows", "文件只有表头，没有数据行")
     return rows, lines
