@@ -57,7 +57,9 @@ def _approved_qualifications() -> QuerySet[Any] | None:
 def start_facts(person: Person) -> tuple[list[date], list[tuple[date, date | None]]]:
     """What the start-year rule reads: approved qualification dates and accounting work periods."""
     quals = _approved_qualifications()
-    qualified = list(quals.filter(person=person).values_list("obtained_on", flat=True)) if quals else []
+    qualified = (
+        list(quals.filter(person=person).values_list("obtained_on", flat=True)) if quals is not None else []
+    )
     periods = list(
         Work.objects.filter(person=person, is_accounting=True).values_list("start_date", "end_date")
     )
