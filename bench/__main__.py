@@ -14,6 +14,8 @@ import sys
 import tempfile
 import time
 
+from .timing import say
+
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
@@ -43,10 +45,10 @@ def _environment(var_dir: str) -> None:
     os.environ["DJANGO_DEBUG"] = "0"  # DEBUG would record every query and skew the timings
     os.environ["DJANGO_ALLOWED_HOSTS"] = "testserver,localhost,127.0.0.1"
     if os.environ.get("DATABASE_URL"):
-        print(
+        say(
             "WARNING: DATABASE_URL is set — the benchmark migrates it and WRITES people, a user and "
             "agencies into that database.",
-            file=sys.stderr,
+            err=True,
         )
 
 
@@ -94,52 +96,48 @@ def main(argv: list[str] | None = None) -> int:
         started = time.perf_counter()
         world = build_world()
         min_id = Person.objects.aggregate(m=Max("id"))["m"] or 0
-        print(f"seeding {count:,} people …", file=sys.stderr, flush=True)
+        say(f"seeding {count:,} people …", err=True)
         seed = seed_benchmark(world, count)
         stats_note = settle_statistics(sqlite_too=args.analyze)
-        print("timing lookups and list pages …", file=sys.stderr, flush=True)
+        say("timing lookups and list pages …", err=True)
         lookup_rows, lookup_notes = lookup_benchmark(world, min_id, args.lookups, warmup=20)
         list_rows, list_notes = list_benchmark(world, runs=args.page_runs, warmup=3)
         total = Person.objects.count()
-        print("timing 信息采集: submit → approve and the review queue …", file=sys.stderr, flush=True)
+        say("timing 信息采集: submit → approve and the review queue …", err=True)
         records = args.records or (50 if args.quick else 200)
         collection_rows, collection_explain, collection_notes = collection_benchmark(
             world, records=records, runs=args.page_runs, warmup=3, analyze=args.analyze
         )
-        print()
-        print(f"== registry benchmarks: {count:,} people seeded ({total:,} in people_person) ==")
+        say()
+        say(f"== registry benchmarks: {count:,} people seeded ({total:,} in people_person) ==")
         for line in _machine():
-            print(line)
-        print()
+            say(line)
+        say()
         print_table([*lookup_rows, *list_rows, *seed.rows(), *collection_rows])
-        print()
-        print(
+        say()
+        say(
             f"seed made {seed.education_per_person:.2f} education and {seed.work_per_person:.2f} work rows "
             "per person; the baseline inserts the same per person."
         )
-        print("app lookup = people_filtered(province reviewer, archive_no) evaluated, incl. HMAC-SM3 and")
-        print(
-            "  the membership query a fresh request makes; baseline = SELECT id … WHERE archive_index = %s."
-        )
-        print(stats_note)
-        print("list page = GET /people/ through django.test.Client (full middleware, template render);")
-        print(
-            "  baseline = the same page's SELECT … ORDER BY id DESC LIMIT 50 and SELECT COUNT(*), bare SQL."
-        )
+        say("app lookup = people_filtered(province reviewer, archive_no) evaluated, incl. HMAC-SM3 and")
+        say("  the membership query a fresh request makes; baseline = SELECT id … WHERE archive_index = %s.")
+        say(stats_note)
+        say("list page = GET /people/ through django.test.Client (full middleware, template render);")
+        say("  baseline = the same page's SELECT … ORDER BY id DESC LIMIT 50 and SELECT COUNT(*), bare SQL.")
         for line in collection_explain:
-            print(line)
-        print()
-        print("== queries and plans ==")
+            say(line)
+        say()
+        say("== queries and plans ==")
         for line in [*lookup_notes, *list_notes, *collection_notes]:
-            print(line)
-        print()
-        print(f"total benchmark time {time.perf_counter() - started:.0f} s")
+            say(line)
+        say()
+        say(f"total benchmark time {time.perf_counter() - started:.0f} s")
     finally:
         from django.db import connections
 
         connections.close_all()
         if args.keep:
-            print(f"kept {var_dir}", file=sys.stderr)
+            say(f"kept {var_dir}", err=True)
         else:
             shutil.rmtree(var_dir, ignore_errors=True)
     return 0

@@ -10,7 +10,6 @@ import io
 import random
 import re
 import secrets
-import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -45,7 +44,7 @@ from registry.people.models import Person, Status
 from registry.people.services import person_update
 
 from .cases import _explain, _fresh_actor, _short
-from .timing import Row, Samples, interleave, ms, timing_row
+from .timing import Row, Samples, interleave, ms, say, timing_row
 from .world import World
 
 COUNTY = "440106"  # 天河区: the prepared accountants work there and its reviewer approves them
@@ -152,7 +151,7 @@ def _prepare_ready(count: int, county: Agency) -> list[User]:
             ready.append(user)
             if len(ready) - shown >= max(50, count // 4) or len(ready) == count:
                 shown = len(ready)
-                print(f"  prepared {len(ready)}/{count} accountants", file=sys.stderr, flush=True)
+                say(f"  prepared {len(ready)}/{count} accountants", err=True)
     User.objects.filter(pk__in=[u.pk for u in ready]).update(password=make_password(None))
     return ready
 
@@ -333,7 +332,7 @@ def submit_approve_benchmark(
     world: World, county: Agency, reviewer: User, records: int, warmup: int
 ) -> tuple[list[Row], list[str], list[str]]:
     total = records + warmup + 1  # the last one runs under CaptureQueriesContext
-    print(f"preparing {total} ready-to-submit accountants …", file=sys.stderr, flush=True)
+    say(f"preparing {total} ready-to-submit accountants …", err=True)
     started = time.perf_counter()
     ready = _prepare_ready(total, county)
     prep_seconds = time.perf_counter() - started
@@ -368,7 +367,7 @@ def submit_approve_benchmark(
         split["base submit"].append(t1 - t0)
         split["base approve"].append(time.perf_counter() - t1)
 
-    print(f"timing submit → approve, {records} records per path …", file=sys.stderr, flush=True)
+    say(f"timing submit → approve, {records} records per path …", err=True)
     a, b = interleave(app, base, runs=records, warmup=warmup)
     parts = {k: Samples(v[warmup:]) for k, v in split.items()}
 
@@ -449,7 +448,7 @@ def _pending_queue(world: World, target: int) -> tuple[int, int, int, float]:
     seeded_with = 0
     if need > 0:
         before = Person.objects.aggregate(m=Max("id"))["m"] or 0
-        print(f"seeding {need:,} people for the review queue …", file=sys.stderr, flush=True)
+        say(f"seeding {need:,} people for the review queue …", err=True)
         seed_people(world.province, need, random_seed=7)
         new = Person.objects.filter(id__gt=before)
         seeded_with = Collection.objects.filter(person__in=new, status__in=OPEN_STATES).count()
@@ -536,7 +535,7 @@ def queue_benchmark(
 ) -> tuple[list[Row], list[str], list[str]]:
     pending, already, seeded_with, seconds = _pending_queue(world, QUEUE_PENDING)
     stats = _queue_statistics(analyze)
-    print("timing the review queue …", file=sys.stderr, flush=True)
+    say("timing the review queue …", err=True)
     clients = {}
     for who, user in (("province", world.reviewer), ("county", reviewer)):
         clients[who] = Client()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import statistics
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -66,9 +67,9 @@ def print_table(rows: list[Row]) -> None:
     ]
     for i, r in enumerate([head, *rows]):
         cells = [r.benchmark, r.project, r.baseline, r.ratio]
-        print("  ".join(_pad(c, w, left=j == 0) for j, (c, w) in enumerate(zip(cells, widths, strict=True))))
+        say("  ".join(_pad(c, w, left=j == 0) for j, (c, w) in enumerate(zip(cells, widths, strict=True))))
         if i == 0:
-            print("  ".join("-" * w for w in widths))
+            say("  ".join("-" * w for w in widths))
 
 
 def _width(text: str) -> int:
@@ -79,3 +80,10 @@ def _width(text: str) -> int:
 def _pad(text: str, width: int, *, left: bool) -> str:
     fill = " " * (width - _width(text))
     return text + fill if left else fill + text
+
+
+def say(text: object = "", *, err: bool = False) -> None:
+    """The benchmark's report goes to stdout; progress notes go to stderr."""
+    stream = sys.stderr if err else sys.stdout
+    stream.write(f"{text}\n")
+    stream.flush()

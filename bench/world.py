@@ -4,7 +4,6 @@ and a raw executemany."""
 
 from __future__ import annotations
 
-import sys
 import time
 import uuid
 from dataclasses import dataclass
@@ -25,7 +24,7 @@ from registry.orgs.models import Agency, Level
 from registry.orgs.services import agencies_sync
 from registry.people.models import Education, Person, Status, Work
 
-from .timing import Row
+from .timing import Row, say
 
 PROVINCE = "440000"
 BASELINE_TAG = "bench-baseline-"  # archive_index prefix of baseline rows; never a hex HMAC
@@ -214,7 +213,7 @@ def seed_benchmark(world: World, count: int) -> SeedResult:
             baseline.run(BATCH, edu, work)
         if made - state["shown"] >= max(10_000, total // 10) or made >= total:
             state["shown"] = made
-            print(f"  seeded {made:,}/{total:,}", file=sys.stderr, flush=True)
+            say(f"  seeded {made:,}/{total:,}", err=True)
         state["outside"] += time.perf_counter() - enter
 
     start = time.perf_counter()

@@ -98,7 +98,7 @@ def dump(doc: dict) -> str:
 def main() -> int:
     doc = build()
     OUTPUT.write_text(dump(doc), encoding="utf-8")
-    print(f"wrote {OUTPUT}: {len(doc['entries'])} entries", file=sys.stderr)
+    sys.stderr.write(f"wrote {OUTPUT}: {len(doc['entries'])} entries\n")
     return 0
 
 

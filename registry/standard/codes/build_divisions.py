@@ -280,9 +280,7 @@ def main(argv: list[str] | None = None) -> int:
     for e in doc["entries"]:
         key = e["level"] + (" retired" if e.get("retired") else "")
         levels[key] = levels.get(key, 0) + 1
-    print(
-        f"wrote {args.output}: {len(doc['entries'])} entries {dict(sorted(levels.items()))}", file=sys.stderr
-    )
+    sys.stderr.write(f"wrote {args.output}: {len(doc['entries'])} entries {dict(sorted(levels.items()))}\n")
     return 0
 
 
