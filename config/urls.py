@@ -1,3 +1,4 @@
+from django.apps import apps
 from django.urls import include, path
 from django.views.generic import RedirectView
 
@@ -18,4 +19,9 @@ urlpatterns = [
     path("credit/", include("registry.credit.urls")),
     path("changes/", include("registry.changes.urls")),
     path("extensions/", include("registry.extensions.urls")),
+    path("stats/", include("registry.stats.urls")),
+    path("imports/", include("registry.imports.urls")),
+    path("sync/", include("registry.sync.urls")),
 ]
+if apps.is_installed("registry.hub"):
+    urlpatterns.append(path("hub/", include("registry.hub.urls")))

@@ -44,8 +44,13 @@ INSTALLED_APPS = [
     "registry.credit",
     "registry.changes",
     "registry.extensions",
+    "registry.stats",
+    "registry.imports",
+    "registry.sync",
     "registry.ops",
 ]
+if REGISTRY_ROLE == "national":
+    INSTALLED_APPS.append("registry.hub")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -8,6 +8,10 @@ from pathlib import Path
 
 from .base import *  # noqa: F403
 
+# The suite tests both roles in one process: the hub's app is installed too.
+if "registry.hub" not in INSTALLED_APPS:  # noqa: F405
+    INSTALLED_APPS.append("registry.hub")  # noqa: F405
+
 SECRET_KEY = "test-secret-key-not-for-production-use-0123456789abcdef"
 DEBUG = False
 REGISTRY_DATA_KEYS = ["01" + "11" * 16, "00" + "22" * 16]

@@ -64,3 +64,18 @@ def register_filter(list_filter: ListFilter) -> None:
 
 def tabs() -> list[Tab]:
     return sorted(TABS.values(), key=lambda t: (t.order, t.key))
+
+
+# Called with the person, inside the writing transaction, after every write to a person (a service's
+# person_journal, or the hub applying a reported record). Statistics keep their aggregates here.
+WRITE_LISTENERS: list[Callable[[Person], None]] = []
+
+
+def register_write_listener(listener: Callable[[Person], None]) -> None:
+    if listener not in WRITE_LISTENERS:
+        WRITE_LISTENERS.append(listener)
+
+
+def person_written(person: Person) -> None:
+    for listener in WRITE_LISTENERS:
+        listener(person)

@@ -21,6 +21,7 @@ from registry.standard.errors import FieldError
 from registry.standard.identity import check_identity
 from registry.standard.validation import field_errors
 
+from .hooks import person_written
 from .models import Person, Status
 from .snapshot import apply_record, person_archive_no, person_record, replace_history
 
@@ -103,6 +104,7 @@ def person_journal(actor: Any, person: Person, action: str, data: dict[str, Any]
         object_id=str(person.uid),
         data={"version": person.version, **(data or {})},
     )
+    person_written(person)
     snapshot = person_record(person).model_dump(mode="json")
     outbox_append(person_uid=person.uid, person_version=person.version, kind=action, snapshot=snapshot)
 
