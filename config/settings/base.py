@@ -175,6 +175,13 @@ DEFAULT_FROM_EMAIL = "registry@localhost"
 REGISTRY_DATA_KEYS = [k for k in os.environ.get("REGISTRY_DATA_KEYS", "").split(",") if k]
 REGISTRY_INDEX_KEY = os.environ.get("REGISTRY_INDEX_KEY", "")
 
+# The national hub, as a provincial node reaches it (spec docs/interface/README.md), and this node's key.
+REGISTRY_HUB_URL = os.environ.get("REGISTRY_HUB_URL", "")
+REGISTRY_HUB_KEY_ID = os.environ.get("REGISTRY_HUB_KEY_ID", "")
+REGISTRY_HUB_KEY = os.environ.get("REGISTRY_HUB_KEY", "")
+# The hub shows a province in alarm when its oldest unapplied change is older than this.
+REGISTRY_HUB_LAG_ALARM_SECONDS = int(os.environ.get("REGISTRY_HUB_LAG_ALARM_SECONDS", "300"))
+
 REGISTRY_PAGE_SIZE = 50
 REGISTRY_REVIEW_WORKING_DAYS = int(os.environ.get("REGISTRY_REVIEW_WORKING_DAYS", "5"))
 

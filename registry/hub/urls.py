@@ -1,4 +1,16 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
+from .endpoints import endpoint
+from .handlers import handle_archive_query, handle_feed, handle_reconcile, handle_resync
 
 app_name = "hub"
-urlpatterns: list = []
+urlpatterns = [
+    path("api/v1/feed", endpoint("change_batch", handle_feed), name="feed"),
+    path("api/v1/resync", endpoint("resync_batch", handle_resync), name="resync"),
+    path("api/v1/reconcile", endpoint("reconcile_request", handle_reconcile), name="reconcile"),
+    path("api/v1/archive-query", endpoint("archive_query", handle_archive_query), name="archive_query"),
+    path("", views.freshness, name="freshness"),
+    path("keys/", views.keys, name="keys"),
+    path("quarantine/", views.quarantine, name="quarantine"),
+]

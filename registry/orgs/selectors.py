@@ -27,3 +27,9 @@ def agency_for_division(division_code: str, within: Agency) -> Agency | None:
         if code in found:
             return found[code]
     return None
+
+
+def provincial_code(agency: Agency) -> str:
+    """The code of the provincial body an agency belongs to (its own code for a body; "" for the hub)."""
+    parts = [p for p in agency.path.split("/") if p]
+    return parts[1] if len(parts) > 1 else ""

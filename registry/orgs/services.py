@@ -47,10 +47,19 @@ def agencies_sync(province_code: str) -> int:
         _upsert(code, provincial_body_name(code, division_name), division_name, Level.PROVINCIAL, hub, code)
     for code, (name, short) in SPECIAL_BODIES.items():
         _upsert(code, name, short, Level.PROVINCIAL, hub, "")
-    if province_code in SPECIAL_BODIES:
+    if province_code in SPECIAL_BODIES or province_code == NATIONAL_CODE:
         return Agency.objects.count()
     body = Agency.objects.get(code=province_code)
     _build_local_tree(body)
+    return Agency.objects.count()
+
+
+@transaction.atomic
+def agencies_sync_all() -> int:
+    """The whole national tree: what the hub needs to place every province's people."""
+    agencies_sync(NATIONAL_CODE)
+    for body in Agency.objects.filter(level=Level.PROVINCIAL).exclude(code__in=SPECIAL_BODIES):
+        _build_local_tree(body)
     return Agency.objects.count()
 
 

@@ -18,8 +18,23 @@ from .models import Education, Person, Work
 SECTIONS: dict[str, Callable[[Person], Any]] = {}
 
 
-def register_section(name: str, reader: Callable[[Person], Any]) -> None:
+# Writers put a record's module section back onto the module's tables (the hub applying a reported
+# record, a destination province taking a transferred person): writer(person, section) replaces them.
+WRITERS: dict[str, Callable[[Person, Any], None]] = {}
+
+
+def register_section(
+    name: str, reader: Callable[[Person], Any], writer: Callable[[Person, Any], None] | None = None
+) -> None:
     SECTIONS[name] = reader
+    if writer is not None:
+        WRITERS[name] = writer
+
+
+def replace_sections(person: Person, rec: std.PersonRecord) -> None:
+    """Replace every module's rows of `person` with the record's sections (caller holds the transaction)."""
+    for name, writer in WRITERS.items():
+        writer(person, getattr(rec, name))
 
 
 def _section(name: str, person: Person, empty: Any) -> Any:

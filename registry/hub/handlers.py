@@ -1,0 +1,103 @@
+"""What the hub does with each verified message (the endpoints have checked signature and schema)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from registry.orgs.models import Agency
+from registry.orgs.selectors import provincial_code
+from registry.people.models import Person
+from registry.standard.messages import (
+    Ack,
+    ArchiveAnswer,
+    ArchiveQuery,
+    Bucket,
+    ChangeBatch,
+    Notice,
+    ReconcileReply,
+    ReconcileRequest,
+    ResyncAck,
+    ResyncBatch,
+)
+from registry.standard.signing import content_digest
+from registry.sync.reconcile import buckets_of
+
+from .apply import APPLIED, QUARANTINED, in_jurisdiction, master_apply
+from .ingest import Rejected, feed_receive
+from .models import FeedCursor
+
+
+def handle_feed(reporter: Agency, message: dict[str, Any], batch: ChangeBatch) -> Ack:
+    return feed_receive(reporter=reporter, message=message, batch=batch, digest=content_digest(message))
+
+
+def handle_resync(reporter: Agency, message: dict[str, Any], batch: ResyncBatch) -> ResyncAck:
+    codes = {r.collection.agency_code for r in batch.records}
+    agencies = {a.code: a for a in Agency.objects.filter(code__in=codes)}
+    outside = [
+        Notice(
+            code="OUT_OF_JURISDICTION",
+            path=f"records[{i}].collection.agency_code",
+            message=f"管理机构 {r.collection.agency_code} 不在 {reporter.code} 辖区内",
+        )
+        for i, r in enumerate(batch.records)
+        if not in_jurisdiction(reporter, agencies.get(r.collection.agency_code))
+    ]
+    if outside:
+        raise Rejected("OUT_OF_JURISDICTION", "有记录的管理机构不在报送机构辖区内", errors=outside)
+    applied = unchanged = 0
+    notices: list[Notice] = []
+    FeedCursor.objects.get_or_create(agency=reporter)
+    with transaction.atomic():
+        FeedCursor.objects.filter(agency=reporter).update(last_contact_at=timezone.now())
+        for i, rec in enumerate(batch.records):
+            outcome = master_apply(
+                rec,
+                reporter=reporter,
+                agency=agencies[rec.collection.agency_code],
+                repair=batch.mode == "repair",
+            )
+            if outcome == APPLIED:
+                applied += 1
+            elif outcome == QUARANTINED:
+                notices.append(
+                    Notice(
+                        code="OWNERSHIP_CONFLICT",
+                        path=f"records[{i}]",
+                        message=f"记录 {rec.person_id} 归属其他省级机构，已隔离待核",
+                    )
+                )
+            else:
+                unchanged += 1
+    return ResyncAck(
+        message_type="resync_ack",
+        agency=reporter.code,
+        applied=applied,
+        unchanged=unchanged,
+        notices=notices[:200],
+    )
+
+
+def handle_reconcile(reporter: Agency, message: dict[str, Any], request: ReconcileRequest) -> ReconcileReply:
+    people = Person.objects.filter(agency__path__startswith=reporter.path)
+    buckets = buckets_of(people, request.prefixes, detail=request.detail)
+    return ReconcileReply(
+        message_type="reconcile_reply", agency=reporter.code, buckets=[Bucket(**b) for b in buckets]
+    )
+
+
+def handle_archive_query(reporter: Agency, message: dict[str, Any], query: ArchiveQuery) -> ArchiveAnswer:
+    person = Person.objects.select_related("agency").filter(archive_index=query.archive_index).first()
+    if person is None:
+        return ArchiveAnswer(message_type="archive_answer", agency=reporter.code, held=False)
+    body = Agency.objects.filter(code=provincial_code(person.agency)).first()
+    return ArchiveAnswer(
+        message_type="archive_answer",
+        agency=reporter.code,
+        held=True,
+        holder_agency=body.code if body else person.agency.code,
+        holder_name=body.name if body else person.agency.name,
+    )

@@ -1,0 +1,137 @@
+"""Full resync and reconciliation, province side."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db.models import QuerySet
+
+from registry.people.models import Person, Status
+from registry.people.snapshot import person_record
+
+from .client import HubClient
+from .reconcile import TOP, _rows, buckets_of, differing, narrow
+
+CHUNK = 200
+Progress = Callable[[int, int], None]
+
+
+def reported_people() -> QuerySet[Person]:
+    """The people this node reports: all but those it has transferred out (another node owns them)."""
+    return Person.objects.exclude(status=Status.TRANSFERRED_OUT)
+
+
+def _records(people: QuerySet[Person]) -> Iterator[list[dict[str, Any]]]:
+    ids = list(people.order_by("id").values_list("id", flat=True))
+    for start in range(0, len(ids), CHUNK):
+        chunk = (
+            Person.objects.filter(id__in=ids[start : start + CHUNK])
+            .select_related("agency")
+            .prefetch_related("educations", "works")
+            .order_by("id")
+        )
+        yield [person_record(p).model_dump(mode="json") for p in chunk]
+
+
+def _send(client: HubClient, records: list[dict[str, Any]], mode: str) -> dict[str, Any]:
+    return client.call(
+        {
+            "message_type": "resync_batch",
+            "spec_version": "1.0.0",
+            "agency": settings.REGISTRY_AGENCY_CODE,
+            "mode": mode,
+            "records": records,
+        }
+    )
+
+
+@dataclass
+class Totals:
+    sent: int = 0
+    applied: int = 0
+    unchanged: int = 0
+    notices: list[str] = field(default_factory=list)
+
+    def add(self, reply: dict[str, Any], sent: int) -> None:
+        self.sent += sent
+        self.applied += int(reply.get("applied", 0))
+        self.unchanged += int(reply.get("unchanged", 0))
+        self.notices += [f"{n.get('code')}: {n.get('message')}" for n in reply.get("notices", [])]
+
+
+def resync(
+    client: HubClient,
+    *,
+    people: QuerySet[Person] | None = None,
+    mode: str = "resync",
+    progress: Progress | None = None,
+) -> Totals:
+    """Stream every current record to the hub; the hub applies only what is newer (idempotent)."""
+    people = reported_people() if people is None else people
+    total = people.count()
+    totals = Totals()
+    for records in _records(people):
+        totals.add(_send(client, records, mode), len(records))
+        if progress:
+            progress(totals.sent, total)
+    return totals
+
+
+def _hub_buckets(client: HubClient, prefixes: list[str], detail: bool = False) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    step = 64 if detail else 4096
+    for start in range(0, len(prefixes), step):
+        reply = client.call(
+            {
+                "message_type": "reconcile_request",
+                "spec_version": "1.0.0",
+                "agency": settings.REGISTRY_AGENCY_CODE,
+                "prefixes": prefixes[start : start + step],
+                "detail": detail,
+            }
+        )
+        out += reply["buckets"]
+    return out
+
+
+@dataclass
+class Reconciliation:
+    people: int = 0
+    differing_top: list[str] = field(default_factory=list)
+    differing_records: int = 0
+    missing_here: int = 0
+    repaired: Totals = field(default_factory=Totals)
+
+
+def reconcile(client: HubClient, *, progress: Callable[[str], None] | None = None) -> Reconciliation:
+    """Compare bucket digests with the hub, narrow to the exact records, re-send them (mode repair)."""
+    say = progress or (lambda _m: None)
+    people = reported_people()
+    rows = _rows(people)
+    result = Reconciliation(people=len(rows))
+    say(f"本省记录 {len(rows)} 条，比对 256 个分桶 …")
+    diff = differing(buckets_of(people, TOP, rows=rows), _hub_buckets(client, TOP))
+    result.differing_top = diff
+    if not diff:
+        return result
+    finer = narrow(diff)
+    say(f"{len(diff)} 个分桶不一致，细分为 {len(finer)} 个 …")
+    diff = differing(buckets_of(people, finer, rows=rows), _hub_buckets(client, finer))
+    mine = {b["prefix"]: b for b in buckets_of(people, diff, rows=rows, detail=True)}
+    hub = {b["prefix"]: b for b in _hub_buckets(client, diff, detail=True)}
+    to_send: set[str] = set()
+    for prefix in diff:
+        here = {tuple(e) for e in mine[prefix]["entries"] or []}
+        there = {tuple(e) for e in hub.get(prefix, {}).get("entries") or []}
+        to_send |= {index for index, _v in here - there}
+        result.missing_here += len({i for i, _v in there} - {i for i, _v in here})
+    result.differing_records = len(to_send)
+    say(f"差异记录 {len(to_send)} 条，重新报送 …")
+    if to_send:
+        result.repaired = resync(
+            client, people=people.filter(archive_index__in=sorted(to_send)), mode="repair"
+        )
+    return result
