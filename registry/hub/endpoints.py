@@ -133,7 +133,8 @@ def endpoint(message_type: str, handler: Handler) -> Callable[[HttpRequest], Htt
                 [Notice(code="SCHEMA_INVALID", path="message_type", message=f"应为 {message_type}")],
             )
         try:
-            parsed = model.model_validate(message)
+            # Strict, as the spec says: "1" is not a number, 1 is not a string.
+            parsed = model.model_validate_json(raw, strict=True)
         except ValidationError as exc:
             return _error("SCHEMA_INVALID", "报文不符合接口规范", 400, key, agency_code, _schema_errors(exc))
         if getattr(parsed, "agency", None) != agency_code:

@@ -59,6 +59,13 @@ def demo_logins(province: Agency) -> list[DemoLogin]:
     return out
 
 
+@transaction.atomic
+def national_login() -> DemoLogin:
+    hub = Agency.objects.get(level=Level.NATIONAL)
+    membership_grant(user=_user("quanguo", "全国管理员"), agency=hub, role=Role.NATIONAL_ADMIN)
+    return DemoLogin("quanguo", Role.NATIONAL_ADMIN.label, hub.name)
+
+
 def _demo_accountant(county: Agency) -> Person:
     user = _user("kuaiji", "演示会计")
     existing = Person.objects.filter(user=user).select_related("agency").first()

@@ -68,9 +68,15 @@ def hmac_sm3_hex(key: bytes, data: bytes) -> str:
 
 
 def sign(
-    message: dict[str, Any], *, agency: str, key_id: str, key: bytes, now: datetime | None = None
+    message: dict[str, Any],
+    *,
+    agency: str,
+    key_id: str,
+    key: bytes,
+    now: datetime | None = None,
+    nonce: str | None = None,
 ) -> dict[str, Any]:
-    """A copy of `message` with a fresh signature block (new timestamp and nonce)."""
+    """A copy of `message` with a fresh signature block (new timestamp and nonce, unless given)."""
     signed_at = (now or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="seconds")
     out = dict(message)
     out["signature"] = {
@@ -78,7 +84,7 @@ def sign(
         "agency": agency,
         "key_id": key_id,
         "signed_at": signed_at.replace("+00:00", "Z"),
-        "nonce": secrets.token_hex(16),
+        "nonce": nonce or secrets.token_hex(16),
     }
     out["signature"]["value"] = hmac_sm3_hex(key, canonical_bytes(out))
     return out

@@ -6,9 +6,9 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
-from registry.ops.demo import DEMO_PASSWORD, demo_logins
+from registry.ops.demo import DEMO_PASSWORD, demo_logins, national_login
 from registry.orgs.models import Agency
-from registry.orgs.services import agencies_sync
+from registry.orgs.services import agencies_sync, agencies_sync_all
 from registry.people.models import Person
 
 
@@ -23,6 +23,9 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         call_command("migrate", interactive=False, verbosity=0)
         self.stdout.write("数据库已迁移。")
+        if settings.REGISTRY_ROLE == "national":
+            self._national(options)
+            return
         agencies_sync(settings.REGISTRY_AGENCY_CODE)
         province = Agency.objects.get(code=settings.REGISTRY_AGENCY_CODE)
         self.stdout.write(f"会计管理机构已载入：{province.name} 及其市县。")
@@ -40,5 +43,14 @@ class Command(BaseCommand):
             f"\n会计人员登记：http://{options['addr']}/portal/  （用合成证件号码注册，勿用真实号码）"
         )
         self.stdout.write(f"后台登录：http://{options['addr']}/accounts/login/  按 Ctrl+C 停止。\n")
+        if not options["no_serve"]:
+            call_command("runserver", options["addr"], use_reloader=False)
+
+    def _national(self, options: dict[str, Any]) -> None:
+        total = agencies_sync_all()
+        self.stdout.write(f"全国会计管理机构已载入：{total} 个。人员记录由各省实时上报。")
+        login = national_login()
+        self.stdout.write(self.style.SUCCESS(f"演示账号（密码 {DEMO_PASSWORD}）：{login.username} {login.role}"))
+        self.stdout.write(f"数据上报监控：http://{options['addr']}/hub/  按 Ctrl+C 停止。\n")
         if not options["no_serve"]:
             call_command("runserver", options["addr"], use_reloader=False)
