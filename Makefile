@@ -19,8 +19,9 @@ node_modules/.installed: package.json package-lock.json
 
 setup: $(VENV)/.installed node_modules/.installed
 
+# The whole system: the national hub and two provincial nodes, each its own process and database.
 run: setup
-	$(REGISTRY) demo
+	$(REGISTRY) cluster
 
 # Browser tests run on their own, one at a time: a live server and Chromium next to a busy
 # parallel run on two cores time out.

@@ -182,6 +182,8 @@ REGISTRY_HUB_KEY = os.environ.get("REGISTRY_HUB_KEY", "")
 # The hub shows a province in alarm when its oldest unapplied change is older than this.
 REGISTRY_HUB_LAG_ALARM_SECONDS = int(os.environ.get("REGISTRY_HUB_LAG_ALARM_SECONDS", "300"))
 
+# `registry backup` keeps this many newest backups in its output directory.
+REGISTRY_BACKUP_KEEP = int(os.environ.get("REGISTRY_BACKUP_KEEP", "14"))
 REGISTRY_PAGE_SIZE = 50
 REGISTRY_REVIEW_WORKING_DAYS = int(os.environ.get("REGISTRY_REVIEW_WORKING_DAYS", "5"))
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
+from django.db import transaction
 from django.utils import timezone
 
 from registry.core.crypto import encrypt
+from registry.core.errors import DomainError
 from registry.orgs.models import Agency
 from registry.orgs.selectors import provincial_code
 from registry.people.hooks import person_written
@@ -18,7 +20,7 @@ from registry.standard.record import PersonRecord
 
 from .models import Quarantine
 
-APPLIED, STALE, QUARANTINED = "applied", "stale", "quarantined"
+APPLIED, STALE, QUARANTINED, CONFLICT = "applied", "stale", "quarantined", "conflict"
 
 # Transfers (a later app) answer whether `reporter` may report a person the hub holds under `holder`
 # (an approved transfer moved them). Without a registered check, only the holder may report.
@@ -40,20 +42,27 @@ def in_jurisdiction(reporter: Agency, agency: Agency | None) -> bool:
     return agency is not None and agency.path.startswith(reporter.path)
 
 
-def _quarantine(rec: PersonRecord, reporter: Agency, holder: Person, seq: int | None, index: str) -> None:
+def _quarantine(
+    rec: PersonRecord,
+    reporter: Agency,
+    holder: Person | None,
+    seq: int | None,
+    index: str,
+    code: str = "OWNERSHIP_CONFLICT",
+) -> None:
     from registry.standard.masking import mask_archive_no
 
     body = json.dumps(rec.model_dump(mode="json"), ensure_ascii=False).encode()
     Quarantine.objects.create(
         reporter=reporter,
-        holder=holder.agency,
+        holder=holder.agency if holder else None,
         seq=seq,
         person_uid=rec.person_id,
         person_version=rec.version,
         archive_index=index,
         archive_masked=mask_archive_no(rec.identity.archive_no),
         name=rec.identity.name,
-        code="OWNERSHIP_CONFLICT",
+        code=code,
         record_cipher=encrypt(body, f"quarantine:{rec.person_id}:{rec.version}".encode()),
         created_at=timezone.now(),
     )
@@ -79,15 +88,22 @@ def master_apply(
             return QUARANTINED
         if rec.version <= person.version and not repair:
             return STALE
-    apply_record(person, rec)
-    person.agency = agency
-    person.archive_index = index
-    person.version = rec.version
-    person.pledge_version = rec.collection.pledge_version or ""
-    person.pledge_accepted_at = rec.collection.pledge_accepted_at
-    person.collected_at = rec.collection.collected_at
-    person.save()
-    replace_history(person, rec)
-    replace_sections(person, rec)
-    person_written(person)
+    try:
+        with transaction.atomic():  # a savepoint: a refused section leaves nothing of this record behind
+            apply_record(person, rec)
+            person.agency = agency
+            person.archive_index = index
+            person.version = rec.version
+            person.pledge_version = rec.collection.pledge_version or ""
+            person.pledge_accepted_at = rec.collection.pledge_accepted_at
+            person.collected_at = rec.collection.collected_at
+            person.save()
+            replace_history(person, rec)
+            replace_sections(person, rec)
+            person_written(person)
+    except DomainError:
+        # The record clashes with another person's data held here (e.g. an exam certificate number
+        # registered twice nationally): keep it aside for the provinces to sort out.
+        _quarantine(rec, reporter, None, seq, index, code="RECORD_CONFLICT")
+        return CONFLICT
     return APPLIED

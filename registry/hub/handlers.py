@@ -25,7 +25,7 @@ from registry.standard.messages import (
 from registry.standard.signing import content_digest
 from registry.sync.reconcile import buckets_of
 
-from .apply import APPLIED, QUARANTINED, in_jurisdiction, master_apply
+from .apply import APPLIED, CONFLICT, QUARANTINED, in_jurisdiction, master_apply
 from .ingest import Rejected, feed_receive
 from .models import FeedCursor
 
@@ -62,6 +62,14 @@ def handle_resync(reporter: Agency, message: dict[str, Any], batch: ResyncBatch)
             )
             if outcome == APPLIED:
                 applied += 1
+            elif outcome == CONFLICT:
+                notices.append(
+                    Notice(
+                        code="RECORD_CONFLICT",
+                        path=f"records[{i}]",
+                        message=f"记录 {rec.person_id} 与枢纽已有数据冲突，已隔离待核",
+                    )
+                )
             elif outcome == QUARANTINED:
                 notices.append(
                     Notice(

@@ -20,7 +20,7 @@ from registry.orgs.models import Agency
 from registry.standard.messages import Ack, ChangeBatch, ChangeEvent, Notice
 from registry.standard.signing import GENESIS
 
-from .apply import APPLIED, QUARANTINED, STALE, in_jurisdiction, master_apply
+from .apply import APPLIED, CONFLICT, QUARANTINED, STALE, in_jurisdiction, master_apply
 from .models import FeedCursor, InboxBatch, Incident
 
 
@@ -95,6 +95,16 @@ def _apply_events(
                     seq=event.seq,
                     path="person_version",
                     message=f"记录 {event.person_id} 版本 {event.person_version} 不高于已存版本，未应用",
+                )
+            )
+        elif outcome == CONFLICT:
+            cursor.events_quarantined += 1
+            notices.append(
+                Notice(
+                    code="RECORD_CONFLICT",
+                    seq=event.seq,
+                    path="record",
+                    message=f"记录 {event.person_id} 与枢纽已有数据冲突（如证书编号重复），已隔离待核",
                 )
             )
         elif outcome == QUARANTINED:

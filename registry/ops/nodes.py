@@ -96,7 +96,9 @@ class Node:
             self.command(*args), env=self.env(), capture_output=True, text=True, timeout=timeout
         )
         if check and done.returncode != 0:
-            raise RuntimeError(f"{self.name}: registry {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
+            raise RuntimeError(
+                f"{self.name}: registry {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}"
+            )
         return done
 
     def python(self, code: str, timeout: float = 600) -> str:
@@ -154,10 +156,19 @@ def make_hub(base: Path, keys: ClusterKeys, *, port: int = 0, database_url: str 
     return hub
 
 
-def make_province(base: Path, code: str, keys: ClusterKeys, hub: Node, *, port: int = 0,
-                  database_url: str = "") -> Node:
-    node = Node(code, "province", code, base / code, keys, port=port,
-                hub_url=f"{hub.url}/hub/api/v1/", database_url=database_url)
+def make_province(
+    base: Path, code: str, keys: ClusterKeys, hub: Node, *, port: int = 0, database_url: str = ""
+) -> Node:
+    node = Node(
+        code,
+        "province",
+        code,
+        base / code,
+        keys,
+        port=port,
+        hub_url=f"{hub.url}/hub/api/v1/",
+        database_url=database_url,
+    )
     node.run("migrate", "--verbosity", "0")
     node.run("agencies", "--province", code)
     return node

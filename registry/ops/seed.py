@@ -89,7 +89,7 @@ def seed_people(
             Qualification.objects.bulk_create(
                 q
                 for p, _ in batch
-                if p.status == Status.COLLECTED and (q := _qualification(p, rng)) is not None
+                if p.status == Status.COLLECTED and (q := _qualification(p, rng, province)) is not None
             )
         made += len(batch)
         if progress:
@@ -116,7 +116,7 @@ QUALIFICATION_MIX = (
 )  # level, title, share, youngest age at which it is obtained
 
 
-def _qualification(person: Person, rng: random.Random) -> Qualification | None:
+def _qualification(person: Person, rng: random.Random, province: Agency) -> Qualification | None:
     """An agency-verified qualification, obtained no younger than its level allows (exams for
     初级/中级, review for the senior levels)."""
     roll = rng.random()
@@ -132,8 +132,9 @@ def _qualification(person: Person, rng: random.Random) -> Qualification | None:
                 title=title,
                 route="1" if level in "12" else "2",
                 obtained_on=date(year, rng.randrange(1, 13), rng.randrange(1, 28)),
-                certificate_no=f"SYN{level}{year}{rng.randrange(10**9):09d}",
-                issuer="广东省财政厅",
+                # The province in the number: certificates are unique nationally, and the hub checks.
+                certificate_no=f"SYN{province.code[:2]}{level}{year}{rng.randrange(10**9):09d}",
+                issuer=province.name,
                 source=Source.AGENCY,
                 status=QualificationStatus.APPROVED,
             )

@@ -42,6 +42,7 @@ ERROR_CODES: dict[str, str] = {
     "CHAIN_BROKEN": "前一批次摘要与已收批次不符",
     "VERSION_STALE": "记录版本不高于已存版本，未应用",
     "OWNERSHIP_CONFLICT": "记录归属其他省级机构，已隔离待核",
+    "RECORD_CONFLICT": "记录与枢纽已有数据冲突（如证书编号重复），已隔离待核",
     "NOT_FOUND": "接口不存在",
     "METHOD_NOT_ALLOWED": "请求方法不允许",
     "UNAVAILABLE": "服务暂不可用，请稍后重试",

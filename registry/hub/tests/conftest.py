@@ -33,8 +33,14 @@ def fakes() -> Iterator[FakePerson]:
     return (f for f in stream if f.category == "1")
 
 
-def record(fake: FakePerson, *, version: int = 1, uid: uuid.UUID | None = None, agency: str = "440106",
-           name: str | None = None) -> dict[str, Any]:
+def record(
+    fake: FakePerson,
+    *,
+    version: int = 1,
+    uid: uuid.UUID | None = None,
+    agency: str = "440106",
+    name: str | None = None,
+) -> dict[str, Any]:
     return json.loads(
         json.dumps(
             {
@@ -58,8 +64,9 @@ def record(fake: FakePerson, *, version: int = 1, uid: uuid.UUID | None = None, 
     )
 
 
-def batch(first_seq: int, records: list[dict[str, Any]], *, agency: str = "440000",
-          prev: str = GENESIS) -> dict[str, Any]:
+def batch(
+    first_seq: int, records: list[dict[str, Any]], *, agency: str = "440000", prev: str = GENESIS
+) -> dict[str, Any]:
     return {
         "message_type": "change_batch",
         "spec_version": "1.0.0",
@@ -87,8 +94,16 @@ Post = Callable[..., tuple[int, dict[str, Any]]]
 
 @pytest.fixture
 def post(client: Client, hub_key: tuple[str, bytes]) -> Post:
-    def send(message: dict[str, Any], endpoint: str = "feed", *, key: bytes = KEY, key_id: str = KEY_ID,
-             agency: str = "440000", signed: bool = True, now: datetime | None = None) -> tuple[int, dict[str, Any]]:
+    def send(
+        message: dict[str, Any],
+        endpoint: str = "feed",
+        *,
+        key: bytes = KEY,
+        key_id: str = KEY_ID,
+        agency: str = "440000",
+        signed: bool = True,
+        now: datetime | None = None,
+    ) -> tuple[int, dict[str, Any]]:
         body = sign(message, agency=agency, key_id=key_id, key=key, now=now) if signed else message
         raw = json.dumps(body, ensure_ascii=False)
         response = client.post(f"/hub/api/v1/{endpoint}", raw, content_type="application/json")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 from registry.hub.keys import key_install
-from registry.hub.models import FeedCursor, Incident, InboxBatch, Quarantine
+from registry.hub.models import FeedCursor, InboxBatch, Incident, Quarantine
 from registry.people.models import Person
 
 from .conftest import batch, digest, record
@@ -107,8 +107,9 @@ def test_person_owned_by_another_province_is_quarantined(post, fakes, agency):
     assert post(batch(1, [record(fake, uid=uid)]))[0] == 200
     key_install(agency=agency("440300"), key_id="440300-test", secret=b"s" * 32)
     # 深圳 (its own provincial body) reports the same person, and then the same number under a new id.
-    msg = batch(1, [record(fake, uid=uid, version=2, agency="440300"), record(fake, agency="440300")],
-                agency="440300")
+    msg = batch(
+        1, [record(fake, uid=uid, version=2, agency="440300"), record(fake, agency="440300")], agency="440300"
+    )
     status, ack = post(msg, key=b"s" * 32, key_id="440300-test", agency="440300")
     assert status == 200, ack
     assert [n["code"] for n in ack["notices"]] == ["OWNERSHIP_CONFLICT", "OWNERSHIP_CONFLICT"]

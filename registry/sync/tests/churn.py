@@ -34,12 +34,19 @@ def churn(province: str, changes: int, seed: int, people_count: int = 200) -> di
             fake = next(fakes)
             try:
                 person = person_create(
-                    actor=None, agency=agencies[fake.county], category="1", education=fake.education,
+                    actor=None,
+                    agency=agencies[fake.county],
+                    category="1",
+                    education=fake.education,
                     work=fake.work,
-                    identity={"document_type": "resident_id", "archive_no": fake.archive_no, "name": fake.name,
-                              "mobile": fake.mobile},
+                    identity={
+                        "document_type": "resident_id",
+                        "archive_no": fake.archive_no,
+                        "name": fake.name,
+                        "mobile": fake.mobile,
+                    },
                 )
-            except Exception:  # noqa: BLE001,S112 -- a synthetic number drawn twice; draw another
+            except Exception:  # noqa: S112 -- a synthetic number drawn twice; draw another
                 continue
             uids.append(person.uid)
             made += 1
@@ -58,8 +65,14 @@ def churn(province: str, changes: int, seed: int, people_count: int = 200) -> di
         if roll < 0.10:
             target = agencies[rng.choice(list(agencies))]
             with transaction.atomic():
-                person_set_state(actor=None, person=person, status=person.status, agency=target,
-                                 action="person.move", data={"to": target.code})
+                person_set_state(
+                    actor=None,
+                    person=person,
+                    status=person.status,
+                    agency=target,
+                    action="person.move",
+                    data={"to": target.code},
+                )
         else:
             field = rng.choice(["mobile", "email", "address"])
             value = {
@@ -67,8 +80,12 @@ def churn(province: str, changes: int, seed: int, people_count: int = 200) -> di
                 "email": f"u{rng.randrange(10**6)}@example.cn",
                 "address": f"测试路{rng.randrange(1000)}号",
             }[field]
-            person_update(actor=None, person=person, changes={"identity": {field: value}},
-                          expected_version=person.version)
+            person_update(
+                actor=None,
+                person=person,
+                changes={"identity": {field: value}},
+                expected_version=person.version,
+            )
         made += 1
     result = {"made": made, "rolled_back": rolled_back}
     print(json.dumps(result, ensure_ascii=False))
@@ -80,8 +97,10 @@ def dump() -> None:
     from registry.people.snapshot import person_record
 
     out = {}
-    for person in Person.objects.select_related("agency").prefetch_related("educations", "works").iterator(
-        chunk_size=500
+    for person in (
+        Person.objects.select_related("agency")
+        .prefetch_related("educations", "works")
+        .iterator(chunk_size=500)
     ):
         out[str(person.uid)] = person_record(person).model_dump(mode="json")
     print(json.dumps(out, ensure_ascii=False, sort_keys=True))

@@ -11,8 +11,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class FaultyProxy:
-    def __init__(self, target: str, *, seed: int, fail: float = 0.2, duplicate: float = 0.05,
-                 reorder: float = 0.25) -> None:
+    def __init__(
+        self, target: str, *, seed: int, fail: float = 0.2, duplicate: float = 0.05, reorder: float = 0.25
+    ) -> None:
         self.target = target.rstrip("/")
         self.rng = random.Random(seed)
         self.fail, self.duplicate, self.reorder = fail, duplicate, reorder
@@ -25,7 +26,7 @@ class FaultyProxy:
             def log_message(self, *args: object) -> None:
                 pass
 
-            def do_POST(self) -> None:  # noqa: N802 -- http.server's naming
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 status, answer = proxy.deliver(self.path, body)
                 try:
@@ -47,8 +48,9 @@ class FaultyProxy:
         return f"http://127.0.0.1:{self.port}"
 
     def _forward(self, path: str, body: bytes) -> tuple[int, bytes]:
-        request = urllib.request.Request(self.target + path, data=body, method="POST",
-                                         headers={"Content-Type": "application/json"})
+        request = urllib.request.Request(  # noqa: S310 -- loopback test hub
+            self.target + path, data=body, method="POST", headers={"Content-Type": "application/json"}
+        )
         try:
             with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 -- loopback test hub
                 return response.status, response.read()

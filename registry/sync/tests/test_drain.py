@@ -37,8 +37,12 @@ class ScriptedHub(HubClient):
         if isinstance(action, dict):
             return action
         self.applied = max(self.applied, message["last_seq"])
-        return {"message_type": "ack", "status": "applied", "last_applied_seq": self.applied,
-                "expected_seq": self.applied + 1}
+        return {
+            "message_type": "ack",
+            "status": "applied",
+            "last_applied_seq": self.applied,
+            "expected_seq": self.applied + 1,
+        }
 
 
 @pytest.fixture

@@ -101,14 +101,17 @@ def test_faults_lose_nothing_and_apply_each_change_once(cluster, tmp_path):
     rng = random.Random(28)
     changes = int(os.environ.get("REGISTRY_FAULT_CHANGES", "10000"))
     maker = province.start(
-        "shell", "-c", f"from registry.sync.tests.churn import churn; churn('440000', {changes}, 5)",
+        "shell",
+        "-c",
+        f"from registry.sync.tests.churn import churn; churn('440000', {changes}, 5)",
         log="churn.log",
     )
     kills = 0
     try:
         while kills < 20:
-            drain = province.start("sync", "drain", "--forever", "--poll", "0.05", "--batch", "100",
-                                   log="drain.log")
+            drain = province.start(
+                "sync", "drain", "--forever", "--poll", "0.05", "--batch", "100", log="drain.log"
+            )
             time.sleep(rng.uniform(0.5, 4.0))
             os.killpg(drain.pid, signal.SIGKILL)  # no chance to tidy up
             drain.wait()
@@ -153,18 +156,20 @@ def test_reconciliation_finds_and_repairs_one_corrupted_record(cluster):
     # Copy the province's records to the hub as a resync would, but in bulk: the test is about finding
     # one bad record among many, not about the resync's speed (measured in make bench).
     province.run("sync", "resync", timeout=1800)
-    victim = hub.python(
-        "from registry.people.models import Person; p = Person.objects.order_by('?').first(); "
-        "Person.objects.filter(pk=p.pk).update(version=p.version + 7, name='被篡改'); print(p.uid)"
-    ).strip().splitlines()[-1]
+    victim = (
+        hub.python(
+            "from registry.people.models import Person; p = Person.objects.order_by('?').first(); "
+            "Person.objects.filter(pk=p.pk).update(version=p.version + 7, name='被篡改'); print(p.uid)"
+        )
+        .strip()
+        .splitlines()[-1]
+    )
     out = province.run("sync", "reconcile").stdout
     assert "差异 1 条已修复" in out, out
-    fixed = hub.python(
-        f"from registry.people.models import Person; p = Person.objects.get(uid='{victim}'); print(p.version, p.name)"
-    ).strip().splitlines()[-1]
-    mine = province.python(
-        f"from registry.people.models import Person; p = Person.objects.get(uid='{victim}'); print(p.version, p.name)"
-    ).strip().splitlines()[-1]
+    show = f"from registry.people.models import Person; p = Person.objects.get(uid='{victim}'); "
+    show += "print(p.version, p.name)"
+    fixed = hub.python(show).strip().splitlines()[-1]
+    mine = province.python(show).strip().splitlines()[-1]
     assert fixed == mine
     again = province.run("sync", "reconcile").stdout
     assert "差异 0 条" in again, again

@@ -50,7 +50,9 @@ class Command(BaseCommand):
         total = agencies_sync_all()
         self.stdout.write(f"全国会计管理机构已载入：{total} 个。人员记录由各省实时上报。")
         login = national_login()
-        self.stdout.write(self.style.SUCCESS(f"演示账号（密码 {DEMO_PASSWORD}）：{login.username} {login.role}"))
+        self.stdout.write(
+            self.style.SUCCESS(f"演示账号（密码 {DEMO_PASSWORD}）：{login.username} {login.role}")
+        )
         self.stdout.write(f"数据上报监控：http://{options['addr']}/hub/  按 Ctrl+C 停止。\n")
         if not options["no_serve"]:
             call_command("runserver", options["addr"], use_reloader=False)
