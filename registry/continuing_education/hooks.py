@@ -14,6 +14,7 @@ from registry.people.snapshot import register_section
 from registry.standard import record as std
 
 from .models import EntryStatus
+from .replica import replace_from_record
 from .selectors import filter_apply, filter_choices, person_years
 from .show import labels
 
@@ -63,7 +64,7 @@ def tab_context(request: HttpRequest, person: Person) -> dict[str, Any]:
 
 
 def register() -> None:
-    register_section("continuing_education", section)
+    register_section("continuing_education", section, replace_from_record)
     register_tab(
         Tab("continuing_education", "继续教育", "continuing_education/_tab.html", tab_context, order=20)
     )

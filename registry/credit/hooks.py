@@ -16,6 +16,7 @@ from registry.standard.record import CreditEntry
 from . import clock
 from .forms import CreditForm
 from .models import CreditRecord
+from .replica import replace_from_record
 from .selectors import (
     FILTER_CHOICES,
     bar_status,
@@ -74,6 +75,6 @@ def tab_context(request: HttpRequest, person: Person) -> dict[str, Any]:
 
 
 def register() -> None:
-    register_section("credit", credit_section)
+    register_section("credit", credit_section, replace_from_record)
     register_tab(Tab("credit", "信用信息", "credit/_tab.html", tab_context, order=40))
     register_filter(ListFilter("credit", "信用", lambda: list(FILTER_CHOICES), filter_people))

@@ -10,8 +10,9 @@ class ExtensionsConfig(AppConfig):
         from registry.people.hooks import register_tab
         from registry.people.snapshot import register_section
 
+        from .replica import replace_from_record
         from .selectors import snapshot_section
         from .tabs import TAB
 
-        register_section("extensions", snapshot_section)
+        register_section("extensions", snapshot_section, replace_from_record)
         register_tab(TAB)

@@ -10,10 +10,11 @@ class TalentsConfig(AppConfig):
         from registry.people.hooks import ListFilter, Tab, register_filter, register_tab
         from registry.people.snapshot import register_section
 
+        from .replica import replace_from_record
         from .selectors import FILTER_CHOICES, filter_people, section
         from .tab import tab_context
 
-        register_section("talents", section)
+        register_section("talents", section, replace_from_record)
         register_tab(
             Tab(
                 key="talents",
