@@ -16,6 +16,7 @@ from pydantic import ValidationError as PydanticError
 from registry.accounts.models import User
 from registry.accounts.roles import Perm
 from registry.accounts.selectors import actor_has_perm
+from registry.audit.services import audit_append
 from registry.core.deadlines import add_working_days
 from registry.core.errors import DomainError, Forbidden, NotVisible
 from registry.core.models import Decision
@@ -37,6 +38,7 @@ from registry.standard.record import EMAIL, MOBILE, PersonRecord
 from registry.standard.validation import field_errors
 
 from .models import OPEN_STATES, TRANSITIONS, Collection, CollectionStatus
+from .national import HELD, UNKNOWN, national_check
 from .pledge import PLEDGE_VERSION
 from .proofs import RETURN_FIELDS, missing_proofs
 from .routing import home_body, propose
@@ -91,6 +93,14 @@ def accountant_register(
     index = archive_index_for(result.document_type.value, result.archive_no, result.nationality)
     if Person.objects.filter(archive_index=index).exists():
         raise DomainError.single("collection.already_registered", "archive_no", ALREADY_REGISTERED)
+    answer = national_check(index)
+    if answer.state == HELD:
+        raise DomainError.single(
+            "collection.registered_elsewhere",
+            "archive_no",
+            f"该证件号码已在{answer.holder}登记。一人在全国只能在一地登记；如工作地已变动，"
+            "请登录原登记地的系统申请调转。",
+        )
     try:
         with transaction.atomic():
             user = User(
@@ -113,6 +123,17 @@ def accountant_register(
                 category="1",
                 status=Status.DRAFT,
             )
+            if answer.state == UNKNOWN:
+                # The hub could not be asked: registration goes on; the hub still refuses a second
+                # registration when the record is reported (ownership quarantine) and reviewers see this.
+                audit_append(
+                    actor=user,
+                    action="collection.national_check_unavailable",
+                    object_type="user",
+                    object_id=str(user.pk),
+                    data={},
+                )
+            user.national_check = answer.state  # type: ignore[attr-defined]
     except DomainError as exc:
         if any(e.code == "person.duplicate" for e in exc.errors):
             raise DomainError.single(

@@ -115,6 +115,12 @@ def register(request: HttpRequest) -> HttpResponse:
             else:
                 login(request, user, backend=BACKEND)
                 messages.success(request, "账户已建立。请阅读并确认承诺函后开始填写信息。")
+                if getattr(user, "national_check", "") == "unknown":
+                    messages.warning(
+                        request,
+                        "暂时无法连接全国会计人员信息管理系统，未能核验该证件号码是否已在外省登记；"
+                        "您可以继续填写，审核和上报时将再次核验。",
+                    )
                 return redirect("portal:pledge")
     return render(request, "collection/register.html", {"form": form})
 
