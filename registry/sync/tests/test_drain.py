@@ -71,6 +71,7 @@ def test_failed_send_is_resent_unchanged_with_growing_capped_backoff(make_person
         before = timezone.now()
         assert drain_step(hub, ignore_backoff=True).outcome == "failed"
         state = feed_state()
+        assert state.next_attempt_at is not None
         delays.append((state.next_attempt_at - before).total_seconds())
     assert state.last_error_code == "UNAVAILABLE" and state.attempts == 12
     assert delays[3] > delays[0] and max(delays) <= BACKOFF_CAP + 1
@@ -126,7 +127,8 @@ def test_data_refusal_is_kept_as_error_and_retried_later(make_person, hub):
     step = drain_step(hub)
     assert step.outcome == "failed"
     state = feed_state()
-    assert state.last_error_code == "OUT_OF_JURISDICTION" and state.next_attempt_at > timezone.now()
+    assert state.last_error_code == "OUT_OF_JURISDICTION"
+    assert state.next_attempt_at is not None and state.next_attempt_at > timezone.now()
     assert state.last_acked_seq == 0
 
 

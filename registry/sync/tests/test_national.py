@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from registry.audit.models import AuditEvent
@@ -40,7 +42,7 @@ def test_unreachable_hub_answers_unknown(settings, agency):
     assert hub_archive_check("0" * 64).state == national.UNKNOWN
 
 
-def _register(fake) -> object:
+def _register(fake) -> Any:
     return accountant_register(
         document_type="resident_id",
         archive_no=fake.archive_no,

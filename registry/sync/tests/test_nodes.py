@@ -129,7 +129,8 @@ def test_faults_lose_nothing_and_apply_each_change_once(cluster, tmp_path):
     counts = _hub_counts(hub)
     assert counts["last"] == total
     # Each seq 1..total was applied by exactly one batch, and counted once.
-    covered = [seq for lo, hi in counts["ranges"] for seq in range(lo, hi + 1)]  # type: ignore[union-attr]
+    ranges: list[tuple[int, int]] = counts["ranges"]  # type: ignore[assignment]
+    covered = [seq for lo, hi in ranges for seq in range(lo, hi + 1)]
     assert sorted(covered) == list(range(1, total + 1))
     assert counts["applied"] == total and counts["stale"] == 0 and counts["quarantined"] == 0
     hub_records, province_records = _dump(hub), _dump(province)
