@@ -22,6 +22,7 @@ urlpatterns = [
     path("stats/", include("registry.stats.urls")),
     path("imports/", include("registry.imports.urls")),
     path("sync/", include("registry.sync.urls")),
+    path("transfers/", include("registry.transfers.urls")),
 ]
 if apps.is_installed("registry.hub"):
     urlpatterns.append(path("hub/", include("registry.hub.urls")))

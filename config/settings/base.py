@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "registry.stats",
     "registry.imports",
     "registry.sync",
+    "registry.transfers",
     "registry.ops",
 ]
 if REGISTRY_ROLE == "national":
@@ -181,6 +182,11 @@ REGISTRY_HUB_KEY_ID = os.environ.get("REGISTRY_HUB_KEY_ID", "")
 REGISTRY_HUB_KEY = os.environ.get("REGISTRY_HUB_KEY", "")
 # The hub shows a province in alarm when its oldest unapplied change is older than this.
 REGISTRY_HUB_LAG_ALARM_SECONDS = int(os.environ.get("REGISTRY_HUB_LAG_ALARM_SECONDS", "300"))
+
+# 调转: review deadlines in working days, and whether within the province the origin confirms first.
+REGISTRY_TRANSFER_ORIGIN_DAYS = int(os.environ.get("REGISTRY_TRANSFER_ORIGIN_DAYS", "5"))
+REGISTRY_TRANSFER_DEST_DAYS = int(os.environ.get("REGISTRY_TRANSFER_DEST_DAYS", "5"))
+REGISTRY_TRANSFER_INTRA_ORIGIN_CONFIRMS = os.environ.get("REGISTRY_TRANSFER_INTRA_ORIGIN_CONFIRMS", "1") == "1"
 
 # `registry backup` keeps this many newest backups in its output directory.
 REGISTRY_BACKUP_KEEP = int(os.environ.get("REGISTRY_BACKUP_KEEP", "14"))

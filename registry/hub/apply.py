@@ -84,6 +84,10 @@ def master_apply(
         person = Person(uid=rec.person_id)
     else:
         if not _may_report(person, reporter):
+            from .transfers import former_owner_report
+
+            if former_owner_report(person, reporter):
+                return STALE  # the origin's last word (已调出) on a person the hub has handed over
             _quarantine(rec, reporter, person, seq, index)
             return QUARANTINED
         if rec.version <= person.version and not repair:

@@ -128,3 +128,43 @@ class Quarantine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.person_uid}"
+
+
+class HubTransfer(models.Model):
+    """One cross-province transfer as the hub routes it: the single record both provinces look at."""
+
+    class Status(models.TextChoices):
+        DEST_REVIEW = "dest_review", "调入地审核中"
+        COMPLETED = "completed", "已调入"
+        DEST_RETURNED = "dest_returned", "调入地退回"
+
+    app_no = models.CharField(max_length=40, unique=True)
+    person_uid = models.UUIDField(db_index=True)
+    origin = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    dest = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    dest_agency_code = models.CharField(max_length=12)
+    reason = models.CharField(max_length=16)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DEST_REVIEW)
+    digest = models.CharField(max_length=64)
+    # The package (record with full ID number, proofs): SM4-GCM ciphertext.
+    package = models.BinaryField()
+    name = models.CharField(max_length=50)
+    archive_masked = models.CharField(max_length=40)
+    received_at = models.DateTimeField()
+    dest_due = models.DateTimeField()
+    fetched_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.CharField(max_length=500, blank=True)
+    steps = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["-received_at"]
+        verbose_name = "跨省调转"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person_uid"], condition=models.Q(status="dest_review"), name="hub_one_open_transfer"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.app_no

@@ -3,6 +3,7 @@ from django.urls import path
 from . import views
 from .endpoints import endpoint
 from .handlers import handle_archive_query, handle_feed, handle_reconcile, handle_resync
+from .transfers import handle_transfer_decision, handle_transfer_package, handle_transfer_poll
 
 app_name = "hub"
 urlpatterns = [
@@ -10,6 +11,14 @@ urlpatterns = [
     path("api/v1/resync", endpoint("resync_batch", handle_resync), name="resync"),
     path("api/v1/reconcile", endpoint("reconcile_request", handle_reconcile), name="reconcile"),
     path("api/v1/archive-query", endpoint("archive_query", handle_archive_query), name="archive_query"),
+    path("api/v1/transfer", endpoint("transfer_package", handle_transfer_package), name="transfer"),
+    path("api/v1/transfer-poll", endpoint("transfer_poll", handle_transfer_poll), name="transfer_poll"),
+    path(
+        "api/v1/transfer-decision",
+        endpoint("transfer_decision", handle_transfer_decision),
+        name="transfer_decision",
+    ),
+    path("transfers/", views.transfers, name="transfers"),
     path("", views.freshness, name="freshness"),
     path("keys/", views.keys, name="keys"),
     path("quarantine/", views.quarantine, name="quarantine"),

@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from registry.accounts.roles import Perm
@@ -16,7 +17,7 @@ from registry.orgs.models import Agency, Level
 from registry.orgs.selectors import agency_by_code
 
 from .keys import key_issue
-from .models import AgencyKey, Incident, Quarantine
+from .models import AgencyKey, HubTransfer, Incident, Quarantine
 from .selectors import freshness as freshness_rows
 
 
@@ -60,6 +61,18 @@ def keys(request: HttpRequest) -> HttpResponse:
             "bodies": Agency.objects.filter(level=Level.PROVINCIAL).order_by("code"),
             "secret": secret,
         },
+    )
+
+
+@login_required
+def transfers(request: HttpRequest) -> HttpResponse:
+    _national(request, Perm.VIEW_PEOPLE)
+    rows = HubTransfer.objects.select_related("origin", "dest")
+    overdue = request.GET.get("overdue") == "1"
+    if overdue:
+        rows = rows.filter(status=HubTransfer.Status.DEST_REVIEW, dest_due__lt=timezone.now())
+    return render(
+        request, "hub/transfers.html", {"rows": rows[:300], "overdue": overdue, "now": timezone.now()}
     )
 
 

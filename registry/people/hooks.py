@@ -79,3 +79,22 @@ def register_write_listener(listener: Callable[[Person], None]) -> None:
 def person_written(person: Person) -> None:
     for listener in WRITE_LISTENERS:
         listener(person)
+
+
+# Asked before every write to a person (person_journal): a guard returns why the record may not
+# change now (e.g. a transfer has handed it to the hub), or None. `action` lets a workflow's own
+# steps through.
+WRITE_GUARDS: list[Callable[[Person, str], str | None]] = []
+
+
+def register_write_guard(guard: Callable[[Person, str], str | None]) -> None:
+    if guard not in WRITE_GUARDS:
+        WRITE_GUARDS.append(guard)
+
+
+def write_refusal(person: Person, action: str) -> str | None:
+    for guard in WRITE_GUARDS:
+        reason = guard(person, action)
+        if reason:
+            return reason
+    return None

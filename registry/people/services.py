@@ -21,7 +21,7 @@ from registry.standard.errors import FieldError
 from registry.standard.identity import check_identity
 from registry.standard.validation import field_errors
 
-from .hooks import person_written
+from .hooks import person_written, write_refusal
 from .models import Person, Status
 from .snapshot import apply_record, person_archive_no, person_record, replace_history
 
@@ -95,6 +95,9 @@ def person_journal(actor: Any, person: Person, action: str, data: dict[str, Any]
     """Bump the version and append the audit event and the outbox row, in the caller's transaction.
 
     Every service that changes anything of a person (this app's or a module's) ends with this call."""
+    refusal = write_refusal(person, action)
+    if refusal:
+        raise DomainError.single("person.frozen", "person", refusal)
     person.version += 1
     Person.objects.filter(pk=person.pk).update(version=person.version, updated_at=timezone.now())
     audit_append(

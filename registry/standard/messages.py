@@ -40,6 +40,10 @@ ERROR_CODES: dict[str, str] = {
     "SEQUENCE_BACKWARDS": "批次序号倒退且与已收批次不一致",
     "BATCH_CONFLICT": "同一序号的批次内容不同（冲突告警）",
     "CHAIN_BROKEN": "前一批次摘要与已收批次不符",
+    "TRANSFER_INVALID": "调转申请不符合规则（见 errors）",
+    "TRANSFER_CONFLICT": "同一申请编号的内容不同，或该人员已有办理中的调转",
+    "TRANSFER_NOT_FOUND": "没有该申请编号的调转，或不由本机构办理",
+    "TRANSFER_STATE": "调转当前状态不允许此操作",
     "VERSION_STALE": "记录版本不高于已存版本，未应用",
     "OWNERSHIP_CONFLICT": "记录归属其他省级机构，已隔离待核",
     "RECORD_CONFLICT": "记录与枢纽已有数据冲突（如证书编号重复），已隔离待核",
@@ -207,6 +211,109 @@ class RecordExport(_Message):
     records: list[PersonRecord]
 
 
+TRANSFER_REASONS = ("work", "study", "hukou", "residence")
+APP_NO = r"^DZ[0-9A-Z]{6}-[0-9]{8}-[0-9A-F]{6}$"
+
+
+class Proof(BaseModel):
+    """A proof travelling with a transfer package: the file itself, with its SM3 digest."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: str = Field(max_length=32, description="证明类型，如 work、residence")
+    name: str = Field(max_length=200, description="文件名")
+    content_type: Literal["application/pdf", "image/jpeg", "image/png"]
+    sm3: str = Field(pattern=HEX64, description="文件内容的 SM3 摘要")
+    data: str = Field(description="文件内容，Base64")
+
+
+class Step(BaseModel):
+    """One step of a transfer: who did what, when, and why."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    step: str = Field(max_length=32)
+    at: datetime
+    actor: str = Field(max_length=100)
+    agency: str = Field(pattern=AGENCY)
+    reason: str = Field("", max_length=500)
+
+
+class TransferPackage(_Message):
+    """调转包: sent by the origin when it confirms out; the hub routes it to the destination."""
+
+    message_type: Literal["transfer_package"]
+    agency: str = Field(pattern=AGENCY, description="调出省级机构")
+    app_no: str = Field(pattern=APP_NO, description="申请编号")
+    origin_agency_code: str = Field(pattern=AGENCY, description="调出管理机构")
+    dest_body_code: str = Field(pattern=AGENCY, description="调入省级机构")
+    dest_agency_code: str = Field(pattern=AGENCY, description="申请调入的管理机构（可至县级）")
+    reason: Literal["work", "study", "hukou", "residence"]
+    record: PersonRecord
+    proofs: list[Proof] = Field(min_length=1, max_length=20)
+    steps: list[Step] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _distinct(self) -> TransferPackage:
+        if self.dest_body_code == self.agency:
+            raise ValueError("跨省调转的调入省级机构不能是调出省级机构")
+        if self.record.collection.agency_code != self.origin_agency_code:
+            raise ValueError("record.collection.agency_code 应为调出管理机构")
+        return self
+
+
+class TransferAck(_Message):
+    message_type: Literal["transfer_ack"]
+    agency: str = Field(pattern=AGENCY)
+    app_no: str = Field(pattern=APP_NO)
+    status: Literal["dest_review", "completed", "dest_returned"]
+    dest_due: datetime | None = None
+
+
+class TransferPoll(_Message):
+    """调转查询: what awaits this agency (incoming packages) and what became of its outgoing ones."""
+
+    message_type: Literal["transfer_poll"]
+    agency: str = Field(pattern=AGENCY)
+
+
+class TransferUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    app_no: str = Field(pattern=APP_NO)
+    status: Literal["dest_review", "completed", "dest_returned"]
+    reason: str = ""
+    decided_at: datetime | None = None
+    dest_agency_code: str | None = None
+
+
+class TransferPollReply(_Message):
+    message_type: Literal["transfer_poll_reply"]
+    agency: str = Field(pattern=AGENCY)
+    incoming: list[TransferPackage] = Field(default_factory=list, max_length=50)
+    updates: list[TransferUpdate] = Field(default_factory=list)
+
+
+class TransferDecision(_Message):
+    """调入地决定: approve (the hub moves ownership atomically) or return with a reason."""
+
+    message_type: Literal["transfer_decision"]
+    agency: str = Field(pattern=AGENCY, description="调入省级机构")
+    app_no: str = Field(pattern=APP_NO)
+    decision: Literal["approve", "return"]
+    dest_agency_code: str = Field(pattern=AGENCY, description="批准后的管理机构")
+    reason: str = Field("", max_length=500)
+    actor: str = Field(max_length=100)
+
+
+class TransferDecisionAck(_Message):
+    message_type: Literal["transfer_decision_ack"]
+    agency: str = Field(pattern=AGENCY)
+    app_no: str = Field(pattern=APP_NO)
+    status: Literal["completed", "dest_returned"]
+    person_version: int = Field(ge=0, description="枢纽所存记录版本：调入地从此版本之后继续编号")
+
+
 MESSAGE_TYPES: dict[str, type[_Message]] = {
     "change_batch": ChangeBatch,
     "ack": Ack,
@@ -218,6 +325,12 @@ MESSAGE_TYPES: dict[str, type[_Message]] = {
     "archive_query": ArchiveQuery,
     "archive_answer": ArchiveAnswer,
     "record_export": RecordExport,
+    "transfer_package": TransferPackage,
+    "transfer_ack": TransferAck,
+    "transfer_poll": TransferPoll,
+    "transfer_poll_reply": TransferPollReply,
+    "transfer_decision": TransferDecision,
+    "transfer_decision_ack": TransferDecisionAck,
 }
 
 

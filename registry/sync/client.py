@@ -18,6 +18,9 @@ ENDPOINTS = {
     "resync_batch": "resync",
     "reconcile_request": "reconcile",
     "archive_query": "archive-query",
+    "transfer_package": "transfer",
+    "transfer_poll": "transfer-poll",
+    "transfer_decision": "transfer-decision",
 }
 
 

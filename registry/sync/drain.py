@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -34,6 +35,15 @@ REWIND_CODES = {"SEQUENCE_BACKWARDS"}
 class Step:
     outcome: str  # idle | sent | waiting | failed
     detail: str = ""
+
+
+# Other work the worker does on each turn (transfers exchange packages and decisions with the hub).
+STEPS: list[Callable[[HubClient], None]] = []
+
+
+def register_step(step: Callable[[HubClient], None]) -> None:
+    if step not in STEPS:
+        STEPS.append(step)
 
 
 def feed_state() -> FeedState:
@@ -177,6 +187,17 @@ def drain(client: HubClient, *, max_steps: int | None = None, batch_size: int = 
         if step.outcome in {"idle", "failed"}:
             break
     return feed_state().last_acked_seq
+
+
+def run_steps(client: HubClient) -> list[str]:
+    """Run the registered steps once; a step's failure is reported and retried on the next turn."""
+    problems = []
+    for step in STEPS:
+        try:
+            step(client)
+        except (HubUnavailable, HubRefused) as exc:
+            problems.append(f"{step.__name__}: {exc}")
+    return problems
 
 
 def queue_status() -> dict[str, Any]:

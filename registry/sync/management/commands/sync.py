@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connections
 
 from registry.sync.client import HubClient, HubRefused, HubUnavailable
-from registry.sync.drain import BATCH_SIZE, drain_step, queue_status
+from registry.sync.drain import BATCH_SIZE, drain_step, queue_status, run_steps
 from registry.sync.resync import reconcile, resync
 
 
@@ -23,6 +23,7 @@ class Command(BaseCommand):
         parser.add_argument("--forever", action="store_true", help="持续运行（任务进程用）")
         parser.add_argument("--poll", type=float, default=0.3, help="队列为空时的轮询间隔（秒）")
         parser.add_argument("--batch", type=int, default=BATCH_SIZE, help="每批事件数")
+        parser.add_argument("--steps-every", type=float, default=2.0, help="与枢纽交换调转信息的间隔（秒）")
 
     def handle(self, *args: Any, **options: Any) -> None:
         action = options["action"]
@@ -51,7 +52,12 @@ class Command(BaseCommand):
         stopping = []
         signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
         signal.signal(signal.SIGINT, lambda *_: stopping.append(True))
+        steps_due = 0.0
         while not stopping:
+            if time.monotonic() >= steps_due:
+                for problem in run_steps(client):
+                    self.stderr.write(f"调转交换失败，稍后重试：{problem}")
+                steps_due = time.monotonic() + options["steps_every"]
             step = drain_step(client, batch_size=options["batch"], ignore_backoff=not options["forever"])
             if step.outcome == "sent":
                 self.stdout.write(step.detail)
@@ -64,6 +70,9 @@ class Command(BaseCommand):
                 break
             connections.close_all()  # don't hold a connection (or SQLite snapshot) while idle
             time.sleep(options["poll"])
+        if not options["forever"]:
+            for problem in run_steps(client):  # the feed is through: exchange transfers once more
+                self.stderr.write(f"调转交换失败：{problem}")
         status = queue_status()
         self.stdout.write(f"已确认至 {status['state'].last_acked_seq}，待发送 {status['depth']} 条")
 
