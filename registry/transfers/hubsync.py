@@ -36,6 +36,7 @@ from .models import TRANSITIONS, Direction, Transfer, TransferStatus
 from .services import LABELS, _due, notify, package_aad, transfer_package
 
 log = logging.getLogger("registry.transfers")
+EXTENSIONS = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
 
 
 def _hub_move(t: Transfer, action: str, **updates: Any) -> None:
@@ -132,7 +133,8 @@ def _receive(pkg: TransferPackage, raw: dict[str, Any]) -> None:
                 actor=None,
                 owner_uid=t.uid,
                 kind=proof.kind,
-                files=[(proof.name, base64.b64decode(proof.data))],
+                # Named by its content: the sender's name may carry a suffix its normalised file lost.
+                files=[(f"{proof.kind}{EXTENSIONS[proof.content_type]}", base64.b64decode(proof.data))],
             )
         audit_append(
             actor=None,

@@ -229,7 +229,7 @@ def _proofs(t: Transfer, actor: Any) -> list[dict[str, str]]:
         out.append(
             {
                 "kind": kind,
-                "name": doc.original_name or f"{kind}.pdf",
+                "name": doc.original_name or kind,
                 "content_type": doc.content_type,
                 "sm3": sm3_hex(data),
                 "data": base64.b64encode(data).decode(),

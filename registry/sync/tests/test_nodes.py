@@ -108,15 +108,21 @@ def test_faults_lose_nothing_and_apply_each_change_once(cluster, tmp_path):
     )
     kills = 0
     try:
-        while kills < 20:
+        # The drain runs alongside the writes and is killed at random moments, 20 times in all.
+        while kills < 20 or maker.poll() is None:
             drain = province.start(
                 "sync", "drain", "--forever", "--poll", "0.05", "--batch", "100", log="drain.log"
             )
-            time.sleep(rng.uniform(0.5, 4.0))
-            os.killpg(drain.pid, signal.SIGKILL)  # no chance to tidy up
-            drain.wait()
-            kills += 1
-        assert maker.wait(timeout=900) == 0, (tmp_path / "440000" / "churn.log").read_text()[-3000:]
+            if kills < 20:
+                time.sleep(rng.uniform(0.5, 4.0))
+                os.killpg(drain.pid, signal.SIGKILL)  # no chance to tidy up
+                drain.wait()
+                kills += 1
+            else:
+                maker.wait(timeout=1800)
+                os.killpg(drain.pid, signal.SIGTERM)
+                drain.wait()
+        assert maker.returncode == 0, (tmp_path / "440000" / "churn.log").read_text()[-3000:]
         # Let a last drain finish through the same faulty network.
         for _ in range(400):
             done = province.run("sync", "drain", "--batch", "100", check=False)
