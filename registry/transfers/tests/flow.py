@@ -1,4 +1,4 @@
-"""Steps of a transfer run inside a node's process (the multi-process tests call these via `registry shell`)."""
+"""Steps of a transfer, run inside a node's process (called by the multi-process tests)."""
 
 from __future__ import annotations
 
