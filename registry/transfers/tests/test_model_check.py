@@ -12,7 +12,7 @@ import pytest
 @pytest.mark.slow
 def test_one_owner_and_no_transfer_lost_under_faults():
     env = {**os.environ, "REGISTRY_MODEL_EXAMPLES": os.environ.get("REGISTRY_MODEL_EXAMPLES", "15")}
-    done = subprocess.run(  # noqa: S603 -- our own interpreter and module
+    done = subprocess.run(
         [sys.executable, "-m", "registry.transfers.tests.model_check"],
         env=env,
         capture_output=True,
