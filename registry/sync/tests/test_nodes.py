@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import shutil
 import signal
 import time
 from collections.abc import Iterator
@@ -94,12 +95,14 @@ def _hub_counts_or_none(hub: Node) -> int | None:
 
 
 def test_faults_lose_nothing_and_apply_each_change_once(cluster, tmp_path):
-    """10,000 changes; 20 % failed sends, 5 % duplicated, 25 % reordered; the drain killed 20 times."""
+    """Random changes; 20 % failed sends, 5 % duplicated, 25 % reordered; the drain killed 20 times."""
     hub, province = cluster
     proxy = FaultyProxy(hub.url, seed=2018)
     province.hub_url = proxy.url + "/hub/api/v1/"
     rng = random.Random(28)
-    changes = int(os.environ.get("REGISTRY_FAULT_CHANGES", "10000"))
+    # 10,000 in the issue's terms; `make test` runs 2,000 to keep the suite short on two cores, and
+    # REGISTRY_FAULT_CHANGES=10000 runs the full size (the closing note of issue 5 records that run).
+    changes = int(os.environ.get("REGISTRY_FAULT_CHANGES", "2000"))
     maker = province.start(
         "shell",
         "-c",
@@ -156,27 +159,76 @@ def test_resync_twice_changes_nothing_the_second_time(cluster):
     assert _dump(hub) == _dump(province)
 
 
-def test_reconciliation_finds_and_repairs_one_corrupted_record(cluster):
-    hub, province = cluster
+def test_reconciliation_finds_and_repairs_one_corrupted_record(tmp_path):
+    """One record corrupted at the hub among 100,000 is found by bucket digests and repaired."""
     people = int(os.environ.get("REGISTRY_RECONCILE_PEOPLE", "100000"))
-    province.run("seed", "--people", str(people), timeout=900)
-    # Copy the province's records to the hub as a resync would, but in bulk: the test is about finding
-    # one bad record among many, not about the resync's speed (measured in make bench).
-    province.run("sync", "resync", timeout=1800)
-    victim = (
-        hub.python(
-            "from registry.people.models import Person; p = Person.objects.order_by('?').first(); "
-            "Person.objects.filter(pk=p.pk).update(version=p.version + 7, name='被篡改'); print(p.uid)"
+    keys = ClusterKeys.load_or_create(tmp_path / "keys.json", ["440000"])
+    prov_db = _database("rgd")
+    province = make_province_only(tmp_path, keys, next(prov_db))
+    province.run("seed", "--people", str(people), timeout=1800)
+    # The hub starts as a copy of the province's database, as if a resync had just finished (the
+    # resync's speed is measured in make bench; here the search for one bad record is under test).
+    hub_url = _copy_database(province, tmp_path / "hub")
+    try:
+        hub = make_hub(tmp_path, keys, database_url=hub_url)
+        province.hub_url = f"{hub.url}/hub/api/v1/"
+        hub.serve()
+        victim = (
+            hub.python(
+                "from registry.people.models import Person; p = Person.objects.order_by('?').first(); "
+                "Person.objects.filter(pk=p.pk).update(version=p.version + 7, name='被篡改'); print(p.uid)"
+            )
+            .strip()
+            .splitlines()[-1]
         )
-        .strip()
-        .splitlines()[-1]
-    )
-    out = province.run("sync", "reconcile").stdout
-    assert "差异 1 条已修复" in out, out
-    show = f"from registry.people.models import Person; p = Person.objects.get(uid='{victim}'); "
-    show += "print(p.version, p.name)"
-    fixed = hub.python(show).strip().splitlines()[-1]
-    mine = province.python(show).strip().splitlines()[-1]
-    assert fixed == mine
-    again = province.run("sync", "reconcile").stdout
-    assert "差异 0 条" in again, again
+        out = province.run("sync", "reconcile", timeout=900).stdout
+        assert "差异 1 条已修复" in out, out
+        show = f"from registry.people.models import Person; p = Person.objects.get(uid='{victim}'); "
+        show += "print(p.version, p.name)"
+        fixed = hub.python(show).strip().splitlines()[-1]
+        mine = province.python(show).strip().splitlines()[-1]
+        assert fixed == mine
+        again = province.run("sync", "reconcile", timeout=900).stdout
+        assert "差异 0 条" in again, again
+        hub.stop()
+    finally:
+        province.stop()
+        next(prov_db, None)
+        if hub_url:
+            _drop(hub_url)
+
+
+def make_province_only(base: Path, keys: ClusterKeys, database_url: str) -> Node:
+    node = Node("440000", "province", "440000", base / "440000", keys, database_url=database_url)
+    node.run("migrate", "--verbosity", "0")
+    node.run("agencies", "--province", "440000")
+    return node
+
+
+def _copy_database(province: Node, hub_dir: Path) -> str:
+    """The province's database and data keys, copied for a hub node (SQLite file or PostgreSQL template)."""
+    hub_dir.mkdir(parents=True, exist_ok=True)
+    shutil.copy(province.var_dir / "local-keys.json", hub_dir / "local-keys.json")
+    if not province.database_url:
+        province.python(
+            "from django.db import connection; connection.cursor().execute('PRAGMA wal_checkpoint(TRUNCATE)')"
+        )
+        shutil.copy(province.var_dir / "registry.sqlite3", hub_dir / "registry.sqlite3")
+        return ""
+    import psycopg
+
+    source = province.database_url.rsplit("/", 1)[1]
+    target = f"{source}_hub"
+    server = province.database_url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(server, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{target}"')
+        conn.execute(f'CREATE DATABASE "{target}" TEMPLATE "{source}"')
+    return province.database_url.rsplit("/", 1)[0] + "/" + target
+
+
+def _drop(url: str) -> None:
+    import psycopg
+
+    db = url.rsplit("/", 1)[1]
+    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
