@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "registry.sync",
     "registry.transfers",
     "registry.ops",
+    "django_tasks_db",
 ]
 if REGISTRY_ROLE == "national":
     INSTALLED_APPS.append("registry.hub")
@@ -166,7 +167,8 @@ STORAGES = {
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "registry"}}
 
-TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+# Background work (imports) queues in the database; `registry db_worker` runs it (make run starts one).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = "registry@localhost"

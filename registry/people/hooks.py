@@ -69,16 +69,35 @@ def tabs() -> list[Tab]:
 # Called with the person, inside the writing transaction, after every write to a person (a service's
 # person_journal, or the hub applying a reported record). Statistics keep their aggregates here.
 WRITE_LISTENERS: list[Callable[[Person], None]] = []
+# A listener may also take many people at once (bulk imports, the hub applying a batch).
+BATCH_LISTENERS: dict[Callable[[Person], None], Callable[[list[Person]], None]] = {}
 
 
-def register_write_listener(listener: Callable[[Person], None]) -> None:
+def register_write_listener(
+    listener: Callable[[Person], None], batch: Callable[[list[Person]], None] | None = None
+) -> None:
     if listener not in WRITE_LISTENERS:
         WRITE_LISTENERS.append(listener)
+    if batch is not None:
+        BATCH_LISTENERS[listener] = batch
 
 
 def person_written(person: Person) -> None:
     for listener in WRITE_LISTENERS:
         listener(person)
+
+
+def people_written(persons: list[Person]) -> None:
+    """The same as person_written for each, in one go where a listener can."""
+    if not persons:
+        return
+    for listener in WRITE_LISTENERS:
+        batch = BATCH_LISTENERS.get(listener)
+        if batch is not None:
+            batch(persons)
+        else:
+            for person in persons:
+                listener(person)
 
 
 # Asked before every write to a person (person_journal): a guard returns why the record may not

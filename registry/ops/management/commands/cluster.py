@@ -56,6 +56,7 @@ class Command(BaseCommand):
                     node.run("sync", "resync", timeout=3600)
                     marker.touch()
                 node.start("sync", "drain", "--forever", log="drain.log")
+                node.start("db_worker", log="worker.log")  # background jobs (imports)
             self._banner(hub, provinces)
             while not stop:
                 time.sleep(0.5)
