@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from registry.ops.nodes import ClusterKeys, Node, make_hub, make_province
+from registry.ops.nodes import ClusterKeys, make_hub, make_province
 
 from .timing import say
 
@@ -59,22 +59,37 @@ def sync_benchmark(*, ingest: int, rate: float, seconds: float, resync_people: i
             hub = make_hub(base, keys, database_url=dbs["hub"])
             province = make_province(base, "440000", keys, hub, database_url=dbs["province"])
             key_id, key_hex = keys.province_keys["440000"]
-            say(f"sync: ingest of {ingest:,} records, batches of 200, interleaved with the baseline …", err=True)
-            r = _json(hub.python(f"from bench.sync_inside import ingest_benchmark; "
-                                 f"ingest_benchmark({ingest}, {key_id!r}, {key_hex!r})", timeout=3600))
+            say(
+                f"sync: ingest of {ingest:,} records, batches of 200, interleaved with the baseline …",
+                err=True,
+            )
+            r = _json(
+                hub.python(
+                    f"from bench.sync_inside import ingest_benchmark; "
+                    f"ingest_benchmark({ingest}, {key_id!r}, {key_hex!r})",
+                    timeout=3600,
+                )
+            )
             project_rate, base_rate = r["records"] / r["project_s"], r["records"] / r["baseline_s"]
             lines.append(
-                f"hub ingest: {project_rate:,.0f} records/s through the signed endpoint vs {base_rate:,.0f}/s "
+                f"hub ingest: {project_rate:,.0f} records/s through the signed endpoint "
+                f"vs {base_rate:,.0f}/s "
                 f"bare bulk upsert of the same rows (ratio {project_rate / base_rate:.2f}; goal ≥ 0.50)"
             )
-            # The ingest run used 440000's sequence numbers: empty the hub so the province's feed starts afresh.
-            hub.run("shell", "-c", "from registry.hub.models import InboxBatch, FeedCursor; "
-                    "InboxBatch.objects.all().delete(); FeedCursor.objects.all().delete(); "
-                    "from registry.people.models import Person; Person.objects.all().delete()")
+            # The ingest run used 440000's sequence numbers: empty the hub so the feed starts afresh.
+            hub.run(
+                "shell",
+                "-c",
+                "from registry.hub.models import InboxBatch, FeedCursor; "
+                "InboxBatch.objects.all().delete(); FeedCursor.objects.all().delete(); "
+                "from registry.people.models import Person; Person.objects.all().delete()",
+            )
             hub.serve()
             say(f"sync: seeding {resync_people:,} people in the province …", err=True)
-            province.run("seed", "--people", str(resync_people), timeout=3600)
-            floor = _json(province.python("from bench.sync_inside import read_floor; read_floor()", timeout=3600))
+            province.run("seed", "--people", str(resync_people), "--no-stats", timeout=3600)
+            floor = _json(
+                province.python("from bench.sync_inside import read_floor; read_floor()", timeout=3600)
+            )
             say("sync: full resync …", err=True)
             started = time.perf_counter()
             province.run("sync", "resync", timeout=7200)
@@ -89,19 +104,31 @@ def sync_benchmark(*, ingest: int, rate: float, seconds: float, resync_people: i
             )
             say(f"sync: {rate:.0f} changes/s for {seconds:.0f} s with the drain running …", err=True)
             drain = province.start("sync", "drain", "--forever", "--poll", "0.2", log="drain.log")
-            paced = _json(province.python(f"from bench.sync_inside import paced_changes; "
-                                          f"paced_changes({rate}, {seconds})", timeout=3600))
+            paced = _json(
+                province.python(
+                    f"from bench.sync_inside import paced_changes; paced_changes({rate}, {seconds})",
+                    timeout=3600,
+                )
+            )
             deadline = time.monotonic() + 120
-            target = province.python("from registry.audit.models import OutboxEvent as O; print(O.objects.count())")
+            target = province.python(
+                "from registry.audit.models import OutboxEvent as O; print(O.objects.count())"
+            )
             while time.monotonic() < deadline:
-                last = hub.python("from registry.hub.models import FeedCursor as C; "
-                                  "print(C.objects.get(agency__code='440000').last_applied_seq)")
+                last = hub.python(
+                    "from registry.hub.models import FeedCursor as C; "
+                    "print(C.objects.get(agency__code='440000').last_applied_seq)"
+                )
                 if int(last.strip().splitlines()[-1]) >= int(target.strip().splitlines()[-1]):
                     break
                 time.sleep(1)
             os.killpg(drain.pid, signal.SIGTERM)
-            lat = _json(hub.python(f"from bench.sync_inside import applied_latencies; "
-                                   f"applied_latencies({int(paced['first_seq'])})"))
+            lat = _json(
+                hub.python(
+                    f"from bench.sync_inside import applied_latencies; "
+                    f"applied_latencies({int(paced['first_seq'])})"
+                )
+            )
             lines.append(
                 f"commit → applied at the hub at {paced['rate']:.0f} changes/s: p50 {lat['p50']:.2f} s, "
                 f"p95 {lat['p95']:.2f} s, max {lat['max']:.2f} s over {int(lat['events']):,} changes "

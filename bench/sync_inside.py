@@ -140,8 +140,14 @@ def ingest_benchmark(count: int, key_id: str, key_hex: str, batch: int = 200) ->
             "prev_digest": prev,
             "sent_at": datetime.now().astimezone().isoformat(),
             "events": [
-                {"seq": seq + i, "person_id": r["person_id"], "person_version": 1, "kind": "person.create",
-                 "at": datetime.now().astimezone().isoformat(), "record": r}
+                {
+                    "seq": seq + i,
+                    "person_id": r["person_id"],
+                    "person_version": 1,
+                    "kind": "person.create",
+                    "at": datetime.now().astimezone().isoformat(),
+                    "record": r,
+                }
                 for i, r in enumerate(chunk)
             ],
         }
@@ -174,7 +180,9 @@ def paced_changes(rate: float, seconds: float) -> None:
         if pause > 0:
             time.sleep(pause)
         person = Person.objects.select_related("agency").get(id=rng.choice(ids))
-        person_update(actor=None, person=person, changes={"identity": {"mobile": f"139{rng.randrange(10**8):08d}"}})
+        person_update(
+            actor=None, person=person, changes={"identity": {"mobile": f"139{rng.randrange(10**8):08d}"}}
+        )
         made += 1
     elapsed = time.perf_counter() - started
     print(json.dumps({"first_seq": first, "made": made, "rate": made / elapsed}))
@@ -186,8 +194,8 @@ def applied_latencies(first_seq: int) -> None:
     from registry.hub.models import InboxBatch
 
     lat: list[float] = []
-    for batch in InboxBatch.objects.select_related("agency").filter(last_seq__gte=first_seq).exclude(
-        applied_at=None
+    for batch in (
+        InboxBatch.objects.select_related("agency").filter(last_seq__gte=first_seq).exclude(applied_at=None)
     ):
         for event in _events_of(batch):
             if event.seq >= first_seq and batch.applied_from is not None and batch.applied_from <= event.seq:

@@ -188,7 +188,9 @@ REGISTRY_HUB_LAG_ALARM_SECONDS = int(os.environ.get("REGISTRY_HUB_LAG_ALARM_SECO
 # 调转: review deadlines in working days, and whether within the province the origin confirms first.
 REGISTRY_TRANSFER_ORIGIN_DAYS = int(os.environ.get("REGISTRY_TRANSFER_ORIGIN_DAYS", "5"))
 REGISTRY_TRANSFER_DEST_DAYS = int(os.environ.get("REGISTRY_TRANSFER_DEST_DAYS", "5"))
-REGISTRY_TRANSFER_INTRA_ORIGIN_CONFIRMS = os.environ.get("REGISTRY_TRANSFER_INTRA_ORIGIN_CONFIRMS", "1") == "1"
+REGISTRY_TRANSFER_INTRA_ORIGIN_CONFIRMS = (
+    os.environ.get("REGISTRY_TRANSFER_INTRA_ORIGIN_CONFIRMS", "1") == "1"
+)
 
 # `registry backup` keeps this many newest backups in its output directory.
 REGISTRY_BACKUP_KEEP = int(os.environ.get("REGISTRY_BACKUP_KEEP", "14"))

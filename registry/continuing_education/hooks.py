@@ -15,6 +15,7 @@ from registry.standard import record as std
 
 from .models import EntryStatus
 from .replica import replace_from_record
+from .replica_many import read_many, write_many
 from .selectors import filter_apply, filter_choices, person_years
 from .show import labels
 
@@ -64,7 +65,9 @@ def tab_context(request: HttpRequest, person: Person) -> dict[str, Any]:
 
 
 def register() -> None:
-    register_section("continuing_education", section, replace_from_record)
+    register_section(
+        "continuing_education", section, replace_from_record, read_many=read_many, write_many=write_many
+    )
     register_tab(
         Tab("continuing_education", "继续教育", "continuing_education/_tab.html", tab_context, order=20)
     )

@@ -33,6 +33,7 @@ self-reports of the person are replaced too: they belong to the history the reco
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from decimal import Decimal
 
 from django.utils import timezone
@@ -53,15 +54,14 @@ def _credits(value: float) -> Decimal:
     return Decimal(str(value)).quantize(STEP)
 
 
-def replace_from_record(person: Person, section: Sequence[std.ContinuingEducationYear]) -> None:
-    """Replace every CE entry of `person` with the section's entries (all approved).
-
-    Refuses (DomainError, nothing written by this function) a section that lists one activity
-    twice: the ledger holds an activity once (its natural key)."""
+def replica_rows(
+    person: Person, section: Sequence[std.ContinuingEducationYear], now: datetime
+) -> tuple[list[Entry], list[FieldError]]:
+    """The section's entries as approved ledger rows, in the section's order (within a year oldest
+    first, so ids keep the reader's tie order), and an error for each activity listed twice."""
     rows: list[Entry] = []
     seen: set[tuple[object, ...]] = set()
     errors: list[FieldError] = []
-    now = timezone.now()
     for i, year in enumerate(section):
         for j, e in enumerate(year.entries):
             credits = _credits(e.credits)
@@ -94,8 +94,16 @@ def replace_from_record(person: Person, section: Sequence[std.ContinuingEducatio
                     decided_at=now if e.route == Route.SELF else None,
                 )
             )
+    return rows, errors
+
+
+def replace_from_record(person: Person, section: Sequence[std.ContinuingEducationYear]) -> None:
+    """Replace every CE entry of `person` with the section's entries (all approved).
+
+    Refuses (DomainError, nothing written by this function) a section that lists one activity
+    twice: the ledger holds an activity once (its natural key)."""
+    rows, errors = replica_rows(person, section, timezone.now())
     if errors:
         raise DomainError(errors)
     Entry.objects.filter(person=person).delete()
-    # In the section's order: within a year oldest first, so ids keep the reader's tie order.
     Entry.objects.bulk_create(rows)

@@ -17,6 +17,7 @@ from . import clock
 from .forms import CreditForm
 from .models import CreditRecord
 from .replica import replace_from_record
+from .replica_many import read_many, write_many
 from .selectors import (
     FILTER_CHOICES,
     bar_status,
@@ -75,6 +76,8 @@ def tab_context(request: HttpRequest, person: Person) -> dict[str, Any]:
 
 
 def register() -> None:
-    register_section("credit", credit_section, replace_from_record)
+    register_section(
+        "credit", credit_section, replace_from_record, read_many=read_many, write_many=write_many
+    )
     register_tab(Tab("credit", "信用信息", "credit/_tab.html", tab_context, order=40))
     register_filter(ListFilter("credit", "信用", lambda: list(FILTER_CHOICES), filter_people))

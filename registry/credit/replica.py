@@ -32,16 +32,10 @@ from .validation import record_values
 REPLICA_REASON = "按数据标准记录写入（上报或调入）"
 
 
-def replace_from_record(person: Person, section: Sequence[CreditEntry]) -> None:
-    """Replace every credit entry of `person` (and its revisions and objections) with the section's."""
-    mine = CreditRecord.objects.filter(person=person)
-    # Children first (they PROTECT their parents): revisions point at objections, objections and
-    # revisions at entries, and a superseded entry at its replacement.
-    CreditRevision.objects.filter(record__person=person).delete()
-    CreditObjection.objects.filter(record__person=person).delete()
-    mine.exclude(superseded_by=None).update(superseded_by=None)
-    mine.delete()
-    records = CreditRecord.objects.bulk_create(
+def replica_records(person: Person, section: Sequence[CreditEntry]) -> list[CreditRecord]:
+    """The section's entries as rows, in the section's order (by decision date: ids then keep the
+    reader's tie order)."""
+    return [
         CreditRecord(
             person=person,
             agency_id=person.agency_id,
@@ -70,18 +64,36 @@ def replace_from_record(person: Person, section: Sequence[CreditEntry]) -> None:
             superseded_by=None,
             revision=1,
         )
-        # In the section's order (by decision date): ids then keep the reader's tie order.
         for e in section
+    ]
+
+
+def replica_revision(record: CreditRecord) -> CreditRevision:
+    """A written entry's revision 1: its content as it now reads."""
+    return CreditRevision(
+        record=record,
+        number=1,
+        values=record_values(record),
+        evidence=[],
+        reason=REPLICA_REASON,
+        actor_id=None,
+        actor_name="system",
     )
-    CreditRevision.objects.bulk_create(
-        CreditRevision(
-            record=r,
-            number=1,
-            values=record_values(r),
-            evidence=[],
-            reason=REPLICA_REASON,
-            actor_id=None,
-            actor_name="system",
-        )
-        for r in records
-    )
+
+
+def remove_entries(people: list[int]) -> None:
+    """Delete the persons' entries with their revisions and objections."""
+    mine = CreditRecord.objects.filter(person_id__in=people)
+    # Children first (they PROTECT their parents): revisions point at objections, objections and
+    # revisions at entries, and a superseded entry at its replacement.
+    CreditRevision.objects.filter(record__person_id__in=people).delete()
+    CreditObjection.objects.filter(record__person_id__in=people).delete()
+    mine.exclude(superseded_by=None).update(superseded_by=None)
+    mine.delete()
+
+
+def replace_from_record(person: Person, section: Sequence[CreditEntry]) -> None:
+    """Replace every credit entry of `person` (and its revisions and objections) with the section's."""
+    remove_entries([person.pk])
+    records = CreditRecord.objects.bulk_create(replica_records(person, section))
+    CreditRevision.objects.bulk_create(replica_revision(r) for r in records)

@@ -49,7 +49,7 @@ def _type_of(value: Value) -> str:
     return ItemType.TEXT
 
 
-def _text(value: str | int | float | bool) -> str:
+def text_of(value: str | int | float | bool) -> str:
     """The stored text of a value: what the item types store, so `values.typed` reads it back."""
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -60,7 +60,7 @@ def _text(value: str | int | float | bool) -> str:
     return str(value)
 
 
-def _stand_ins(values: Mapping[str, str | int | float | bool]) -> None:
+def stand_ins(values: Mapping[str, str | int | float | bool]) -> None:
     """Add an inactive definition for each key this node lacks (one insert; a concurrent writer
     adding the same key is ignored, its definition is used)."""
     known = set(ExtensionItem.objects.filter(key__in=values).values_list("key", flat=True))
@@ -82,22 +82,31 @@ def _stand_ins(values: Mapping[str, str | int | float | bool]) -> None:
     )
 
 
-def replace_from_record(person: Person, section: Mapping[str, Value]) -> None:
-    """Replace every extension value of `person` with the section's (a None value is no value).
-
-    Refuses (DomainError, nothing written by this function) a key no province could define."""
+def checked_values(
+    section: Mapping[str, Value],
+) -> tuple[dict[str, str | int | float | bool], list[FieldError]]:
+    """The section's values (a None value is no value) and an error for each key no province could
+    define."""
     values = {key: value for key, value in section.items() if value is not None}
     errors = [
         FieldError("extensions.bad_key", f"extensions.{key}", "扩充项标识不符合规则")
         for key in values
         if not KEY.match(key)
     ]
+    return values, errors
+
+
+def replace_from_record(person: Person, section: Mapping[str, Value]) -> None:
+    """Replace every extension value of `person` with the section's (a None value is no value).
+
+    Refuses (DomainError, nothing written by this function) a key no province could define."""
+    values, errors = checked_values(section)
     if errors:
         raise DomainError(errors)
     if values:
-        _stand_ins(values)
+        stand_ins(values)
     items = {i.key: i for i in ExtensionItem.objects.filter(key__in=values)} if values else {}
     ExtensionValue.objects.filter(person=person).delete()
     ExtensionValue.objects.bulk_create(
-        ExtensionValue(person=person, item=items[key], value=_text(value)) for key, value in values.items()
+        ExtensionValue(person=person, item=items[key], value=text_of(value)) for key, value in values.items()
     )

@@ -23,6 +23,7 @@ from registry.people.models import Person
 from registry.standard.masking import mask_archive_no
 from registry.standard.messages import (
     Notice,
+    RoutedPackage,
     TransferAck,
     TransferDecision,
     TransferDecisionAck,
@@ -132,7 +133,8 @@ def handle_transfer_poll(reporter: Agency, message: dict[str, Any], poll: Transf
     for row in incoming_rows:
         pkg = package_of(row)
         pkg.pop("signature", None)
-        incoming.append(TransferPackage.model_validate(pkg))
+        body = {k: v for k, v in pkg.items() if k not in {"signature", "message_type", "spec_version"}}
+        incoming.append(RoutedPackage.model_validate(body))
     HubTransfer.objects.filter(pk__in=[r.pk for r in incoming_rows], fetched_at__isnull=True).update(
         fetched_at=now
     )

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
+from django.db import transaction
+
 from registry.core.crypto import decrypt_text, encrypt_text
+from registry.core.errors import DomainError
+from registry.orgs.models import Agency
 from registry.standard import record as std
 from registry.standard.codes import load_table
 from registry.standard.identity import DocumentType
@@ -22,13 +26,59 @@ SECTIONS: dict[str, Callable[[Person], Any]] = {}
 # record, a destination province taking a transferred person): writer(person, section) replaces them.
 WRITERS: dict[str, Callable[[Person, Any], None]] = {}
 
+# The set-based forms of a module's reader and writer (a province's full resync, the hub applying a
+# batch): a few queries for a whole list of people instead of a few per person.
+#   read_many(persons) -> {person.pk: section}, equal to reader(person) for each person;
+#   write_many([(person, section), ...]) -> {person.pk: DomainError} for the persons refused (nothing
+#   of theirs written), the others written: the effect of writer(person, section) for each in order.
+# Each is kept with the reader or writer it was registered with and used only while that one is the
+# registered one (a test or a later registration that swaps the reader falls back to it).
+ReadMany = Callable[[list[Person]], dict[int, Any]]
+WriteMany = Callable[[list[tuple[Person, Any]]], dict[int, DomainError]]
+READ_MANY: dict[str, tuple[Callable[[Person], Any], ReadMany]] = {}
+WRITE_MANY: dict[str, tuple[Callable[[Person, Any], None], WriteMany]] = {}
+
+# The sections of a PersonRecord and what a record holds when no module fills one.
+MODULES: tuple[tuple[str, Callable[[], Any]], ...] = (
+    ("qualifications", list),
+    ("continuing_education", list),
+    ("talents", list),
+    ("credit", list),
+    ("extensions", dict),
+)
+
 
 def register_section(
-    name: str, reader: Callable[[Person], Any], writer: Callable[[Person, Any], None] | None = None
+    name: str,
+    reader: Callable[[Person], Any],
+    writer: Callable[[Person, Any], None] | None = None,
+    *,
+    read_many: ReadMany | None = None,
+    write_many: WriteMany | None = None,
 ) -> None:
+    if write_many is not None and writer is None:
+        raise ValueError(f"section {name}: write_many needs the single writer as well")
     SECTIONS[name] = reader
+    if read_many is not None:
+        READ_MANY[name] = (reader, read_many)
+    else:
+        READ_MANY.pop(name, None)
     if writer is not None:
         WRITERS[name] = writer
+        if write_many is not None:
+            WRITE_MANY[name] = (writer, write_many)
+        else:
+            WRITE_MANY.pop(name, None)
+
+
+def _read_many(name: str) -> ReadMany | None:
+    registered = READ_MANY.get(name)
+    return registered[1] if registered and SECTIONS.get(name) is registered[0] else None
+
+
+def _write_many(name: str) -> WriteMany | None:
+    registered = WRITE_MANY.get(name)
+    return registered[1] if registered and WRITERS.get(name) is registered[0] else None
 
 
 def replace_sections(person: Person, rec: std.PersonRecord) -> None:
@@ -50,8 +100,97 @@ def person_archive_no(person: Person) -> str:
     return decrypt_text(bytes(person.archive_cipher), archive_aad(person))
 
 
-def person_record(person: Person) -> std.PersonRecord:
-    """The person's current record in the standard's form (the snapshot sent to the hub)."""
+EDUCATION_FIELDS = (
+    "mode",
+    "school",
+    "education",
+    "degree",
+    "major",
+    "start_date",
+    "end_date",
+    "diploma_no",
+    "degree_cert_no",
+)
+WORK_FIELDS = (
+    "start_date",
+    "end_date",
+    "unit_name",
+    "credit_code",
+    "unit_nature",
+    "industry",
+    "unit_region",
+    "is_accounting",
+    "post",
+    "position_title",
+)
+
+
+def _education_of(
+    mode: str,
+    school: str,
+    education: str,
+    degree: str,
+    major: str,
+    start_date: Any,
+    end_date: Any,
+    diploma_no: str,
+    degree_cert_no: str,
+) -> std.Education:
+    return std.Education.model_construct(
+        mode=mode,
+        school=school,
+        education=education,
+        degree=degree or None,
+        major=major or None,
+        start_date=start_date,
+        end_date=end_date,
+        diploma_no=diploma_no or None,
+        degree_cert_no=degree_cert_no or None,
+    )
+
+
+def _work_of(
+    start_date: Any,
+    end_date: Any,
+    unit_name: str,
+    credit_code: str,
+    unit_nature: str,
+    industry: str,
+    unit_region: str,
+    is_accounting: bool,
+    post: str,
+    position_title: str,
+) -> std.Work:
+    return std.Work.model_construct(
+        start_date=start_date,
+        end_date=end_date,
+        unit_name=unit_name,
+        credit_code=credit_code or None,
+        unit_nature=unit_nature or None,
+        industry=industry or None,
+        unit_region=unit_region or None,
+        is_accounting=is_accounting,
+        post=post or None,
+        position=position_title or None,
+    )
+
+
+def _education(e: Education) -> std.Education:
+    return _education_of(*(getattr(e, name) for name in EDUCATION_FIELDS))
+
+
+def _work(w: Work) -> std.Work:
+    return _work_of(*(getattr(w, name) for name in WORK_FIELDS))
+
+
+def _record(
+    person: Person,
+    *,
+    agency_code: str,
+    education: list[std.Education],
+    work: list[std.Work],
+    sections: dict[str, Any],
+) -> std.PersonRecord:
     identity = std.Identity.model_construct(
         document_type=DocumentType(person.document_type),
         archive_no=person_archive_no(person),
@@ -80,48 +219,85 @@ def person_record(person: Person) -> std.PersonRecord:
         identity=identity,
         collection=std.Collection.model_construct(
             category=person.category,
-            agency_code=person.agency.code,
+            agency_code=agency_code,
             status=person.status,
             pledge_version=person.pledge_version or None,
             pledge_accepted_at=person.pledge_accepted_at,
             collected_at=person.collected_at,
         ),
-        education=[
-            std.Education.model_construct(
-                mode=e.mode,
-                school=e.school,
-                education=e.education,
-                degree=e.degree or None,
-                major=e.major or None,
-                start_date=e.start_date,
-                end_date=e.end_date,
-                diploma_no=e.diploma_no or None,
-                degree_cert_no=e.degree_cert_no or None,
-            )
-            for e in person.educations.all()
-        ],
-        work=[
-            std.Work.model_construct(
-                start_date=w.start_date,
-                end_date=w.end_date,
-                unit_name=w.unit_name,
-                credit_code=w.credit_code or None,
-                unit_nature=w.unit_nature or None,
-                industry=w.industry or None,
-                unit_region=w.unit_region or None,
-                is_accounting=w.is_accounting,
-                post=w.post or None,
-                position=w.position_title or None,
-            )
-            for w in person.works.all()
-        ],
+        education=education,
+        work=work,
         student=student,
-        qualifications=_section("qualifications", person, []),
-        continuing_education=_section("continuing_education", person, []),
-        talents=_section("talents", person, []),
-        credit=_section("credit", person, []),
-        extensions=_section("extensions", person, {}),
+        **sections,
     )
+
+
+def person_record(person: Person) -> std.PersonRecord:
+    """The person's current record in the standard's form (the snapshot sent to the hub)."""
+    return _record(
+        person,
+        agency_code=person.agency.code,
+        education=[_education(e) for e in person.educations.all()],
+        work=[_work(w) for w in person.works.all()],
+        sections={name: _section(name, person, empty()) for name, empty in MODULES},
+    )
+
+
+def _pks(persons: Iterable[Person]) -> list[int]:
+    """The persons' primary keys; each person saved and listed once (the set-based forms key by pk)."""
+    pks = [p.pk for p in persons]
+    if None in pks:
+        raise ValueError("every person must be saved first")
+    if len(set(pks)) != len(pks):
+        raise ValueError("a person is listed twice")
+    return pks
+
+
+def person_records(persons: list[Person]) -> list[std.PersonRecord]:
+    """`[person_record(p) for p in persons]` in a few queries for the whole list: one each for the
+    education and work history (a prefetch on the persons is not needed, nor used), one for the
+    agencies not already loaded, and a few per module (its `read_many`; a module that registered
+    only a reader is read person by person)."""
+    pks = _pks(persons)
+    if not persons:
+        return []
+    # Rows as tuples rather than model instances: the same values, read faster.
+    educations: dict[int, list[std.Education]] = {pk: [] for pk in pks}
+    rows = Education.objects.filter(person_id__in=pks).order_by("position", "id")
+    for person_id, *values in rows.values_list("person_id", *EDUCATION_FIELDS):
+        educations[person_id].append(_education_of(*values))
+    works: dict[int, list[std.Work]] = {pk: [] for pk in pks}
+    for person_id, *values in (
+        Work.objects.filter(person_id__in=pks)
+        .order_by("position", "id")
+        .values_list("person_id", *WORK_FIELDS)
+    ):
+        works[person_id].append(_work_of(*values))
+    cached = {p.agency_id: p.agency.code for p in persons if Person.agency.is_cached(p)}
+    missing = {p.agency_id for p in persons} - set(cached)
+    codes = cached | dict(Agency.objects.filter(id__in=missing).values_list("id", "code"))
+    many: dict[str, dict[int, Any]] = {}
+    for name, _ in MODULES:
+        read = _read_many(name)
+        if read is not None:
+            many[name] = read(persons)
+
+    def section(name: str, person: Person, empty: Any) -> Any:
+        got = many.get(name)
+        if got is not None and person.pk in got:
+            return got[person.pk]
+        return _section(name, person, empty)
+
+    return [
+        _record(
+            p,
+            agency_code=codes[p.agency_id],
+            education=educations[p.pk],
+            work=works[p.pk],
+            sections={name: section(name, p, empty()) for name, empty in MODULES},
+        )
+        for p in persons
+    ]
 
 
 def apply_record(person: Person, rec: std.PersonRecord) -> None:
@@ -154,10 +330,8 @@ def apply_record(person: Person, rec: std.PersonRecord) -> None:
     person.student_expected_graduation = student.expected_graduation if student else None
 
 
-def replace_history(person: Person, rec: std.PersonRecord) -> None:
-    person.educations.all().delete()
-    person.works.all().delete()
-    Education.objects.bulk_create(
+def _education_rows(person: Person, rec: std.PersonRecord) -> list[Education]:
+    return [
         Education(
             person=person,
             position=i,
@@ -172,8 +346,11 @@ def replace_history(person: Person, rec: std.PersonRecord) -> None:
             degree_cert_no=e.degree_cert_no or "",
         )
         for i, e in enumerate(rec.education)
-    )
-    Work.objects.bulk_create(
+    ]
+
+
+def _work_rows(person: Person, rec: std.PersonRecord) -> list[Work]:
+    return [
         Work(
             person=person,
             position=i,
@@ -189,4 +366,82 @@ def replace_history(person: Person, rec: std.PersonRecord) -> None:
             position_title=w.position or "",
         )
         for i, w in enumerate(rec.work)
-    )
+    ]
+
+
+def replace_history(person: Person, rec: std.PersonRecord) -> None:
+    person.educations.all().delete()
+    person.works.all().delete()
+    Education.objects.bulk_create(_education_rows(person, rec))
+    Work.objects.bulk_create(_work_rows(person, rec))
+
+
+def replace_history_many(pairs: list[tuple[Person, std.PersonRecord]]) -> None:
+    """`replace_history` for many persons: one delete and one insert per table (caller holds the
+    transaction)."""
+    pks = _pks(p for p, _ in pairs)
+    if not pairs:
+        return
+    Education.objects.filter(person_id__in=pks).delete()
+    Work.objects.filter(person_id__in=pks).delete()
+    Education.objects.bulk_create([row for p, rec in pairs for row in _education_rows(p, rec)])
+    Work.objects.bulk_create([row for p, rec in pairs for row in _work_rows(p, rec)])
+
+
+def _replace_sections_many(pairs: list[tuple[Person, std.PersonRecord]]) -> dict[int, DomainError]:
+    """Every module's section of every pair: `write_many` where registered, else the writer person by
+    person. A person refused by one module is not offered to the next (as `replace_sections` stops
+    at the first refusal). Returns the refusals; the caller undoes the other modules' writes of them."""
+    refused: dict[int, DomainError] = {}
+    for name, writer in WRITERS.items():
+        items = [(p, getattr(rec, name)) for p, rec in pairs if p.pk not in refused]
+        if not items:
+            break
+        write = _write_many(name)
+        if write is not None:
+            offered = {p.pk for p, _ in items}
+            refused |= {pk: e for pk, e in write(items).items() if pk in offered}
+            continue
+        for person, section in items:
+            try:
+                writer(person, section)
+            except DomainError as exc:
+                refused[person.pk] = exc
+    return refused
+
+
+class _Refused(Exception):
+    def __init__(self, errors: dict[int, DomainError]):
+        super().__init__(f"{len(errors)} refused")
+        self.errors = errors
+
+
+def replace_many(pairs: list[tuple[Person, std.PersonRecord]]) -> dict[int, DomainError]:
+    """`replace_history` + `replace_sections` for many persons at once (caller holds the transaction,
+    has saved the persons and journals).
+
+    Returns {person.pk: DomainError} for the persons a module refuses (its first refusal, as
+    `replace_sections` raises it); of those persons nothing of this call is written, and every other
+    person is written in full.
+
+    How nothing of a refused person stays: the module writes run in a savepoint. When a module
+    refuses someone, the other modules (and earlier modules) may already have written that person,
+    so the savepoint is rolled back and the writes run again without the refused persons. A round
+    either writes everyone it offers or refuses at least one more person, so it ends; with no
+    refusal (the usual case) it costs one round. The history is written once the sections pass."""
+    _pks(p for p, _ in pairs)
+    refused: dict[int, DomainError] = {}
+    todo = list(pairs)
+    while todo:
+        try:
+            with transaction.atomic():
+                more = _replace_sections_many(todo)
+                if more:
+                    raise _Refused(more)
+                replace_history_many(todo)
+        except _Refused as exc:
+            refused |= exc.errors
+            todo = [(p, rec) for p, rec in todo if p.pk not in exc.errors]
+            continue
+        break
+    return refused

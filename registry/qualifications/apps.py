@@ -18,10 +18,13 @@ class QualificationsConfig(AppConfig):
         from registry.people.snapshot import register_section
 
         from .replica import replace_from_record
+        from .replica_many import read_many, write_many
         from .selectors import FILTER_CHOICES, filter_people, highest_level_texts, section
         from .tab import tab_context
 
-        register_section("qualifications", section, replace_from_record)
+        register_section(
+            "qualifications", section, replace_from_record, read_many=read_many, write_many=write_many
+        )
         register_badge(Badge(key="qualification", texts=highest_level_texts))
         register_tab(
             Tab(

@@ -13,6 +13,7 @@ self-reports of the person are replaced too: they belong to the history the reco
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from django.utils import timezone
 
@@ -24,8 +25,8 @@ from registry.standard.errors import FieldError
 from .models import ACTIVE_STATES, EXAM_ROUTE, Qualification, QualificationStatus, Source
 
 
-def _conflicts(person: Person, section: Sequence[std.Qualification]) -> list[FieldError]:
-    """What the table's constraints would refuse, as errors naming the item (never whose it is)."""
+def own_conflicts(section: Sequence[std.Qualification]) -> list[FieldError]:
+    """One certificate number (or none) twice in the section: the person's rows cannot hold it."""
     errors: list[FieldError] = []
     seen: set[str] = set()
     for i, q in enumerate(section):
@@ -39,37 +40,51 @@ def _conflicts(person: Person, section: Sequence[std.Qualification]) -> list[Fie
                 )
             )
         seen.add(number)
-    exam = {q.certificate_no for q in section if q.route == EXAM_ROUTE and q.certificate_no}
+    return errors
+
+
+def exam_numbers(section: Sequence[std.Qualification]) -> set[str]:
+    """The exam certificate numbers of a section: unique nationally among live qualifications.
+
+    An exam item without a number is stored with "", which the table's constraint holds unique
+    too: one person's numberless exam qualification refuses another's (rather than failing the
+    insert)."""
+    return {q.certificate_no or "" for q in section if q.route == EXAM_ROUTE}
+
+
+def held_conflicts(section: Sequence[std.Qualification], taken: set[str]) -> list[FieldError]:
+    """An error for each exam item whose number another person holds (`taken`)."""
+    return [
+        FieldError(
+            "qualification.duplicate",
+            f"qualifications.{i}.certificate_no",
+            "该考试证书编号已登记在其他人员名下"
+            if q.certificate_no
+            else "考试取得的资格缺少证书编号，且已有其他人员同样缺少，请补填证书编号",
+        )
+        for i, q in enumerate(section)
+        if q.route == EXAM_ROUTE and (q.certificate_no or "") in taken
+    ]
+
+
+def _conflicts(person: Person, section: Sequence[std.Qualification]) -> list[FieldError]:
+    """What the table's constraints would refuse, as errors naming the item (never whose it is)."""
+    errors = own_conflicts(section)
+    exam = exam_numbers(section)
     if exam:
         taken = set(
             Qualification.objects.filter(status__in=ACTIVE_STATES, route=EXAM_ROUTE, certificate_no__in=exam)
             .exclude(person=person)
             .values_list("certificate_no", flat=True)
         )
-        errors += [
-            FieldError(
-                "qualification.duplicate",
-                f"qualifications.{i}.certificate_no",
-                "该考试证书编号已登记在其他人员名下",
-            )
-            for i, q in enumerate(section)
-            if q.route == EXAM_ROUTE and q.certificate_no in taken
-        ]
+        errors += held_conflicts(section, taken)
     return errors
 
 
-def replace_from_record(person: Person, section: Sequence[std.Qualification]) -> None:
-    """Replace every qualification row of `person` with the section's (approved) items.
-
-    Refuses (DomainError, nothing written by this function) a section the table cannot hold: one
-    certificate number twice for the person, or an exam certificate another person holds."""
-    errors = _conflicts(person, section)
-    if errors:
-        raise DomainError(errors)
-    Qualification.objects.filter(person=person).delete()
-    now = timezone.now()
-    # In the section's order (oldest first): ids then keep the reader's tie order on equal dates.
-    Qualification.objects.bulk_create(
+def replica_rows(person: Person, section: Sequence[std.Qualification], now: datetime) -> list[Qualification]:
+    """The section's items as approved replica rows, in the section's order (oldest first: ids
+    then keep the reader's tie order on equal dates)."""
+    return [
         Qualification(
             person=person,
             level=q.level,
@@ -87,4 +102,16 @@ def replace_from_record(person: Person, section: Sequence[std.Qualification]) ->
             decided_at=now,
         )
         for q in section
-    )
+    ]
+
+
+def replace_from_record(person: Person, section: Sequence[std.Qualification]) -> None:
+    """Replace every qualification row of `person` with the section's (approved) items.
+
+    Refuses (DomainError, nothing written by this function) a section the table cannot hold: one
+    certificate number twice for the person, or an exam certificate another person holds."""
+    errors = _conflicts(person, section)
+    if errors:
+        raise DomainError(errors)
+    Qualification.objects.filter(person=person).delete()
+    Qualification.objects.bulk_create(replica_rows(person, section, timezone.now()))

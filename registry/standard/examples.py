@@ -33,6 +33,12 @@ from .messages import (
     RecordExport,
     ResyncAck,
     ResyncBatch,
+    TransferAck,
+    TransferDecision,
+    TransferDecisionAck,
+    TransferPackage,
+    TransferPoll,
+    TransferPollReply,
     bucket_digest,
 )
 from .record import PersonRecord
@@ -450,6 +456,7 @@ def example_messages() -> dict[str, dict[str, Any]]:
                 "records": [zhang2, li],
             },
         ),
+        **_transfer_bodies(zhang2),
     }
     out = {"change_batch": _sign("change_batch", batch1, 0)}
     for number, (name, (model, body)) in enumerate(bodies.items(), start=1):
@@ -463,7 +470,12 @@ def example_messages() -> dict[str, dict[str, Any]]:
 
 def _sign(name: str, message: dict[str, Any], number: int) -> dict[str, Any]:
     signed_at = (EXAMPLE_CLOCK + timedelta(seconds=10 * number - 120)).isoformat().replace("+00:00", "Z")
-    return sign_example(message, signed_at=signed_at, nonce=sm3_hex(f"example:{name}".encode())[:32])
+    return sign_example(
+        message,
+        signed_at=signed_at,
+        nonce=sm3_hex(f"example:{name}".encode())[:32],
+        agency=message.get("agency", EXAMPLE_AGENCY),
+    )
 
 
 def example_documents() -> dict[str, str]:
@@ -474,3 +486,103 @@ def example_documents() -> dict[str, str]:
         docs[f"{EXAMPLES_DIR}/{name}.json"] = json.dumps(message, ensure_ascii=False, indent=2) + "\n"
         docs[f"{EXAMPLES_DIR}/{name}.xml"] = to_xml(message).decode("utf-8")
     return docs
+
+
+# A 1×1 white PNG: the smallest real proof file, so the example package stays readable.
+_PROOF = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c63f8ffff3f0005fe02fea7d6a0a50000000049454e44ae426082"
+)
+
+
+def _transfer_bodies(record: dict[str, Any]) -> dict[str, tuple[type[Any], dict[str, Any]]]:
+    """调转报文 (spec §12): package, its acknowledgement, the destination's poll, decision and answer."""
+    import base64
+
+    app_no = "DZ440000-20260302-0A1B2C"
+    package = {
+        "message_type": "transfer_package",
+        "agency": EXAMPLE_AGENCY,
+        "app_no": app_no,
+        "origin_agency_code": record["collection"]["agency_code"],
+        "dest_body_code": "110000",
+        "dest_agency_code": "110105",
+        "reason": "work",
+        "record": record,
+        "proofs": [
+            {
+                "kind": "work",
+                "name": "work.png",
+                "content_type": "image/png",
+                "sm3": sm3_hex(_PROOF),
+                "data": base64.b64encode(_PROOF).decode(),
+            }
+        ],
+        "steps": [
+            {
+                "step": "apply",
+                "at": "2026-03-01T08:00:00Z",
+                "actor": "张三",
+                "agency": "440106",
+                "reason": "",
+            },
+            {
+                "step": "confirm",
+                "at": "2026-03-02T07:50:00Z",
+                "actor": "天河区审核员",
+                "agency": "440106",
+                "reason": "",
+            },
+        ],
+    }
+    return {
+        "transfer_package": (TransferPackage, package),
+        "transfer_ack": (
+            TransferAck,
+            {
+                "message_type": "transfer_ack",
+                "agency": EXAMPLE_AGENCY,
+                "app_no": app_no,
+                "status": "dest_review",
+                "dest_due": "2026-03-09T08:01:00Z",
+            },
+        ),
+        "transfer_poll": (TransferPoll, {"message_type": "transfer_poll", "agency": "110000"}),
+        "transfer_poll_reply": (
+            TransferPollReply,
+            {
+                "message_type": "transfer_poll_reply",
+                "agency": "110000",
+                "incoming": [
+                    {
+                        k: v
+                        for k, v in _form(TransferPackage, package).items()
+                        if k not in {"message_type", "spec_version", "signature"}
+                    }
+                ],
+                "updates": [],
+            },
+        ),
+        "transfer_decision": (
+            TransferDecision,
+            {
+                "message_type": "transfer_decision",
+                "agency": "110000",
+                "app_no": app_no,
+                "decision": "approve",
+                "dest_agency_code": "110105",
+                "reason": "",
+                "actor": "朝阳区审核员",
+            },
+        ),
+        "transfer_decision_ack": (
+            TransferDecisionAck,
+            {
+                "message_type": "transfer_decision_ack",
+                "agency": "110000",
+                "app_no": app_no,
+                "status": "completed",
+                "person_version": record["version"],
+            },
+        ),
+    }

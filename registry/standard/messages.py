@@ -239,10 +239,9 @@ class Step(BaseModel):
     reason: str = Field("", max_length=500)
 
 
-class TransferPackage(_Message):
-    """调转包: sent by the origin when it confirms out; the hub routes it to the destination."""
+class _PackageFields(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
-    message_type: Literal["transfer_package"]
     agency: str = Field(pattern=AGENCY, description="调出省级机构")
     app_no: str = Field(pattern=APP_NO, description="申请编号")
     origin_agency_code: str = Field(pattern=AGENCY, description="调出管理机构")
@@ -254,12 +253,22 @@ class TransferPackage(_Message):
     steps: list[Step] = Field(min_length=1)
 
     @model_validator(mode="after")
-    def _distinct(self) -> TransferPackage:
+    def _distinct(self) -> _PackageFields:
         if self.dest_body_code == self.agency:
             raise ValueError("跨省调转的调入省级机构不能是调出省级机构")
         if self.record.collection.agency_code != self.origin_agency_code:
             raise ValueError("record.collection.agency_code 应为调出管理机构")
         return self
+
+
+class RoutedPackage(_PackageFields):
+    """A package as the hub hands it to the destination (inside transfer_poll_reply, no envelope)."""
+
+
+class TransferPackage(_Message, _PackageFields):
+    """调转包: sent by the origin when it confirms out; the hub routes it to the destination."""
+
+    message_type: Literal["transfer_package"]
 
 
 class TransferAck(_Message):
@@ -290,7 +299,7 @@ class TransferUpdate(BaseModel):
 class TransferPollReply(_Message):
     message_type: Literal["transfer_poll_reply"]
     agency: str = Field(pattern=AGENCY)
-    incoming: list[TransferPackage] = Field(default_factory=list, max_length=50)
+    incoming: list[RoutedPackage] = Field(default_factory=list, max_length=50)
     updates: list[TransferUpdate] = Field(default_factory=list)
 
 

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 
 from registry.people.models import Person, Status
-from registry.people.snapshot import person_record
+from registry.people.snapshot import person_records
 
 from .client import HubClient
 from .reconcile import TOP, _rows, buckets_of, differing, narrow
@@ -27,13 +27,11 @@ def reported_people() -> QuerySet[Person]:
 def _records(people: QuerySet[Person]) -> Iterator[list[dict[str, Any]]]:
     ids = list(people.order_by("id").values_list("id", flat=True))
     for start in range(0, len(ids), CHUNK):
-        chunk = (
-            Person.objects.filter(id__in=ids[start : start + CHUNK])
-            .select_related("agency")
-            .prefetch_related("educations", "works")
-            .order_by("id")
+        chunk = list(
+            Person.objects.filter(id__in=ids[start : start + CHUNK]).select_related("agency").order_by("id")
         )
-        yield [person_record(p).model_dump(mode="json") for p in chunk]
+        # Set-based: a few queries per chunk instead of several per person.
+        yield [rec.model_dump(mode="json") for rec in person_records(chunk)]
 
 
 def _send(client: HubClient, records: list[dict[str, Any]], mode: str) -> dict[str, Any]:

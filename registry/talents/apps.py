@@ -11,10 +11,11 @@ class TalentsConfig(AppConfig):
         from registry.people.snapshot import register_section
 
         from .replica import replace_from_record
+        from .replica_many import read_many, write_many
         from .selectors import FILTER_CHOICES, filter_people, section
         from .tab import tab_context
 
-        register_section("talents", section, replace_from_record)
+        register_section("talents", section, replace_from_record, read_many=read_many, write_many=write_many)
         register_tab(
             Tab(
                 key="talents",

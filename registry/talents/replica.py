@@ -24,7 +24,8 @@ from .models import Programme, Talent
 from .programmes import programme_seed
 
 
-def _programmes(codes: set[str]) -> dict[str, Programme]:
+def programmes_for(codes: set[str]) -> dict[str, Programme]:
+    """This node's programmes of these codes (the code table's are seeded again when missing)."""
     found = {p.code: p for p in Programme.objects.filter(code__in=codes)}
     if codes - set(found):
         # A flushed table or a code added to the code table since the seed: seed again (rare).
@@ -33,10 +34,11 @@ def _programmes(codes: set[str]) -> dict[str, Programme]:
     return found
 
 
-def _conflicts(
-    person: Person, section: Sequence[std.Talent], programmes: dict[str, Programme]
-) -> list[FieldError]:
-    """What the table's constraints would refuse, as errors naming the item (never whose it is)."""
+def own_conflicts(
+    section: Sequence[std.Talent], programmes: dict[str, Programme]
+) -> tuple[list[FieldError], set[tuple[str, str]]]:
+    """What the table cannot hold within the section alone, and the section's (programme code,
+    certificate number) pairs of its known programmes."""
     errors: list[FieldError] = []
     selections: set[tuple[str, int]] = set()
     certificates: set[tuple[str, str]] = set()
@@ -59,6 +61,27 @@ def _conflicts(
                     FieldError("talent.duplicate_certificate", f"talents.{i}.certificate_no", "证书号重复")
                 )
             certificates.add((t.programme, t.certificate_no))
+    return errors, certificates
+
+
+def held_conflicts(section: Sequence[std.Talent], taken: set[tuple[str, str]]) -> list[FieldError]:
+    """An error for each item whose (programme, certificate number) another person holds."""
+    return [
+        FieldError(
+            "talent.duplicate_certificate",
+            f"talents.{i}.certificate_no",
+            "该项目下已有此证书号的记录（其他人员）",
+        )
+        for i, t in enumerate(section)
+        if t.certificate_no and (t.programme, t.certificate_no) in taken
+    ]
+
+
+def _conflicts(
+    person: Person, section: Sequence[std.Talent], programmes: dict[str, Programme]
+) -> list[FieldError]:
+    """What the table's constraints would refuse, as errors naming the item (never whose it is)."""
+    errors, certificates = own_conflicts(section, programmes)
     if certificates:
         numbers = {number for _, number in certificates}
         taken = set(
@@ -68,31 +91,16 @@ def _conflicts(
             .exclude(person=person)
             .values_list("programme__code", "certificate_no")
         )
-        errors += [
-            FieldError(
-                "talent.duplicate_certificate",
-                f"talents.{i}.certificate_no",
-                "该项目下已有此证书号的记录（其他人员）",
-            )
-            for i, t in enumerate(section)
-            if t.certificate_no and (t.programme, t.certificate_no) in taken
-        ]
+        errors += held_conflicts(section, taken)
     return errors
 
 
-def replace_from_record(person: Person, section: Sequence[std.Talent]) -> None:
-    """Replace every talent row of `person` with the section's selections, ended ones included.
-
-    Refuses (DomainError, nothing written by this function) a section this node's table cannot
-    hold: an unknown programme code, one programme and year twice, or a certificate number that
-    another person holds under the same programme."""
-    programmes = _programmes({t.programme for t in section}) if section else {}
-    errors = _conflicts(person, section, programmes)
-    if errors:
-        raise DomainError(errors)
-    Talent.objects.filter(person=person).delete()
-    # In the section's order (by cohort year): ids then keep the reader's tie order.
-    Talent.objects.bulk_create(
+def replica_rows(
+    person: Person, section: Sequence[std.Talent], programmes: dict[str, Programme]
+) -> list[Talent]:
+    """The section's selections as rows, in the section's order (by cohort year: ids then keep
+    the reader's tie order)."""
+    return [
         Talent(
             person=person,
             programme=programmes[t.programme],
@@ -103,4 +111,18 @@ def replace_from_record(person: Person, section: Sequence[std.Talent]) -> None:
             created_by_id=None,
         )
         for t in section
-    )
+    ]
+
+
+def replace_from_record(person: Person, section: Sequence[std.Talent]) -> None:
+    """Replace every talent row of `person` with the section's selections, ended ones included.
+
+    Refuses (DomainError, nothing written by this function) a section this node's table cannot
+    hold: an unknown programme code, one programme and year twice, or a certificate number that
+    another person holds under the same programme."""
+    programmes = programmes_for({t.programme for t in section}) if section else {}
+    errors = _conflicts(person, section, programmes)
+    if errors:
+        raise DomainError(errors)
+    Talent.objects.filter(person=person).delete()
+    Talent.objects.bulk_create(replica_rows(person, section, programmes))

@@ -76,7 +76,7 @@ def send_packages(client: HubClient) -> None:
 def _finish_out(t: Transfer, status: str, reason: str) -> None:
     """The hub's decision on a person this node sent away."""
     with transaction.atomic():
-        t = Transfer.objects.select_for_update().select_related("person").get(pk=t.pk)
+        t = Transfer.objects.select_for_update(of=("self",)).select_related("person").get(pk=t.pk)
         if t.status not in (TransferStatus.CONFIRMED, TransferStatus.DEST_REVIEW):
             return  # already applied on an earlier turn
         if status == "completed":
@@ -149,7 +149,8 @@ def poll(client: HubClient) -> None:
     reply = client.call(
         {"message_type": "transfer_poll", "spec_version": "1.0.0", "agency": settings.REGISTRY_AGENCY_CODE}
     )
-    for raw in reply.get("incoming", []):
+    for item in reply.get("incoming", []):
+        raw = {"message_type": "transfer_package", "spec_version": "1.0.0", **item}
         pkg = TransferPackage.model_validate(raw)
         if pkg.dest_body_code == settings.REGISTRY_AGENCY_CODE:
             _receive(pkg, raw)

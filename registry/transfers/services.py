@@ -91,7 +91,7 @@ def _destination(dest_body_code: str, dest_agency_code: str) -> tuple[Agency, st
         and table.is_known(dest_agency_code)
         and (dest_agency_code[:2] == body.code[:2])
     ):
-        return body, dest_agency_code, table.full_name(dest_agency_code) + "财政局"
+        return body, dest_agency_code, table.full_name(dest_agency_code, sep="") + "财政局"
     raise DomainError.single(
         "transfer.dest_agency", "dest_agency_code", "调入的管理机构不存在或不属于所选省级机构"
     )
@@ -175,7 +175,12 @@ def holder_and_due(t: Transfer) -> tuple[str, datetime | None]:
 
 
 def _lock(transfer: Transfer) -> Transfer:
-    return Transfer.objects.select_for_update().select_related("person", "origin_agency").get(pk=transfer.pk)
+    # `of`: PostgreSQL cannot lock the nullable side of the outer joins select_related makes.
+    return (
+        Transfer.objects.select_for_update(of=("self",))
+        .select_related("person", "origin_agency")
+        .get(pk=transfer.pk)
+    )
 
 
 def transfer_withdraw(*, actor: Any, transfer: Transfer) -> Transfer:
@@ -343,7 +348,8 @@ def transfer_dest_approve(*, actor: Any, transfer: Transfer, agency_code: str = 
         body = Agency.objects.get(code=settings.REGISTRY_AGENCY_CODE)
         if chosen is None or not chosen.path.startswith(body.path) or chosen.level == Level.NATIONAL:
             raise DomainError.single("transfer.dest_agency", "agency", "请选择本省的管理机构")
-        _dest_reviewer(actor, t, chosen)
+        _dest_reviewer(actor, t)  # may decide what was addressed to them …
+        _dest_reviewer(actor, t, chosen)  # … and place the person only where they may act
         if t.direction == Direction.INTRA:
             apply_transition(
                 t,

@@ -4,6 +4,7 @@ import time
 from typing import Any
 
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from registry.ops.seed import seed_people
@@ -18,6 +19,9 @@ class Command(BaseCommand):
         parser.add_argument("--people", type=int, default=1000, help="新增人数")
         parser.add_argument("--province", default=settings.REGISTRY_AGENCY_CODE, help="省级机构代码")
         parser.add_argument("--random-seed", type=int, default=2018)
+        parser.add_argument(
+            "--no-stats", action="store_true", help="不重算统计（之后须运行 registry stats rebuild）"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["people"] < 0:
@@ -35,3 +39,7 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(f"已生成 {made} 名合成会计人员，用时 {time.perf_counter() - started:.1f} 秒")
         )
+        if not options["no_stats"]:
+            # The bulk load bypasses the services, so the statistics are recounted once afterwards.
+            self.stdout.write("正在重算统计 …")
+            call_command("stats", "rebuild", stdout=self.stdout)
