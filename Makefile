@@ -36,8 +36,12 @@ lint: setup
 	$(VENV)/bin/lint-imports
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) -m django makemigrations --check --dry-run
 
+# Each benchmark prints its figures beside a baseline measured in the same run.
 bench: setup
 	$(PY) -m bench
+	$(PY) -m bench.stats
+	$(PY) -m bench.imports
+	$(PY) -m bench.sync
 
 fmt: setup
 	$(VENV)/bin/ruff format .
