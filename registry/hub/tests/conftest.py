@@ -16,6 +16,7 @@ from registry.hub.keys import key_install
 from registry.ops.synthetic import FakePerson, people
 from registry.orgs.models import Agency
 from registry.standard.signing import GENESIS, content_digest, sign
+from registry.transfers.tests.conftest import accountant, proof  # noqa: F401 -- the offline-path tests use them
 
 KEY = bytes.fromhex("aa" * 32)
 KEY_ID = "440000-test"

@@ -9,7 +9,6 @@ from registry.accounts.roles import Role
 from registry.hub.keys import key_install
 from registry.hub.models import HubTransfer
 from registry.transfers.files import package_file
-from registry.transfers.tests.conftest import accountant, proof  # noqa: F401 -- shared fixtures
 from registry.transfers.services import transfer_apply, transfer_origin_confirm
 
 
