@@ -158,7 +158,7 @@ def transfer_apply(
             "transfer.open", "person", "已有办理中的调转申请，办结或撤回后才能再次申请"
         ) from exc
     holder, due = holder_and_due(transfer)
-    deadline = f"，办理期限 {due:%Y-%m-%d}" if due else ""
+    deadline = f"，办理期限 {timezone.localtime(due):%Y-%m-%d}" if due else ""
     notify(transfer, "已提交", f"您的调转申请已提交，由{holder}办理{deadline}。")
     return transfer
 

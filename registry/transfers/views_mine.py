@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from registry.core.errors import DomainError, Forbidden, NotVisible
@@ -74,7 +75,7 @@ def mine(request: HttpRequest) -> HttpResponse:
                     form.add_domain_errors(exc)
                 else:
                     holder, due = services.holder_and_due(t)
-                    deadline = f"，办理期限 {due:%Y-%m-%d}" if due else ""
+                    deadline = f"，办理期限 {timezone.localtime(due):%Y-%m-%d}" if due else ""
                     messages.success(
                         request, f"调转申请已提交（申请编号 {t.app_no}），由{holder}办理{deadline}。"
                     )
