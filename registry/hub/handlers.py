@@ -25,7 +25,7 @@ from registry.standard.messages import (
 from registry.standard.signing import content_digest
 from registry.sync.reconcile import buckets_of
 
-from .apply import APPLIED, CONFLICT, QUARANTINED, in_jurisdiction, master_apply
+from .apply import APPLIED, CONFLICT, QUARANTINED, in_jurisdiction, master_apply_many
 from .ingest import Rejected, feed_receive
 from .models import FeedCursor
 
@@ -53,29 +53,19 @@ def handle_resync(reporter: Agency, message: dict[str, Any], batch: ResyncBatch)
     FeedCursor.objects.get_or_create(agency=reporter)
     with transaction.atomic():
         FeedCursor.objects.filter(agency=reporter).update(last_contact_at=timezone.now())
-        for i, rec in enumerate(batch.records):
-            outcome = master_apply(
-                rec,
-                reporter=reporter,
-                agency=agencies[rec.collection.agency_code],
-                repair=batch.mode == "repair",
-            )
+        outcomes = master_apply_many(
+            [(None, rec, agencies[rec.collection.agency_code]) for rec in batch.records],
+            reporter=reporter,
+            repair=batch.mode == "repair",
+        )
+        for i, (rec, outcome) in enumerate(zip(batch.records, outcomes, strict=True)):
             if outcome == APPLIED:
                 applied += 1
-            elif outcome == CONFLICT:
+            elif outcome in (CONFLICT, QUARANTINED):
+                code = "RECORD_CONFLICT" if outcome == CONFLICT else "OWNERSHIP_CONFLICT"
                 notices.append(
                     Notice(
-                        code="RECORD_CONFLICT",
-                        path=f"records[{i}]",
-                        message=f"记录 {rec.person_id} 与枢纽已有数据冲突，已隔离待核",
-                    )
-                )
-            elif outcome == QUARANTINED:
-                notices.append(
-                    Notice(
-                        code="OWNERSHIP_CONFLICT",
-                        path=f"records[{i}]",
-                        message=f"记录 {rec.person_id} 归属其他省级机构，已隔离待核",
+                        code=code, path=f"records[{i}]", message=f"记录 {rec.person_id} 已隔离待核（{code}）"
                     )
                 )
             else:

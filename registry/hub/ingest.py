@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from django.db import transaction
@@ -20,7 +19,7 @@ from registry.orgs.models import Agency
 from registry.standard.messages import Ack, ChangeBatch, ChangeEvent, Notice
 from registry.standard.signing import GENESIS
 
-from .apply import APPLIED, CONFLICT, QUARANTINED, STALE, in_jurisdiction, master_apply
+from .apply import APPLIED, CONFLICT, STALE, in_jurisdiction, master_apply_many
 from .models import FeedCursor, InboxBatch, Incident
 
 
@@ -74,17 +73,18 @@ def _agencies_for(reporter: Agency, events: list[ChangeEvent]) -> dict[str, Agen
 def _apply_events(
     cursor: FeedCursor, reporter: Agency, events: list[ChangeEvent], notices: list[Notice]
 ) -> tuple[int | None, int | None]:
-    """Apply the events after the cursor, in order; returns the applied seq range."""
+    """Apply the events after the cursor, in order (set-based); returns the applied seq range."""
     agencies = _agencies_for(reporter, events)
-    first = last = None
-    newest: datetime | None = None
+    todo: list[ChangeEvent] = []
     for event in events:
-        if event.seq != cursor.last_applied_seq + 1:
-            continue  # already applied through an earlier, overlapping batch
-        rec = event.record
-        outcome = master_apply(
-            rec, reporter=reporter, agency=agencies[rec.collection.agency_code], seq=event.seq
-        )
+        if event.seq == cursor.last_applied_seq + 1 + len(todo):
+            todo.append(event)  # earlier seqs were applied through an earlier, overlapping batch
+    if not todo:
+        return None, None
+    outcomes = master_apply_many(
+        [(e.seq, e.record, agencies[e.record.collection.agency_code]) for e in todo], reporter=reporter
+    )
+    for event, outcome in zip(todo, outcomes, strict=True):
         if outcome == APPLIED:
             cursor.events_applied += 1
         elif outcome == STALE:
@@ -97,33 +97,22 @@ def _apply_events(
                     message=f"记录 {event.person_id} 版本 {event.person_version} 不高于已存版本，未应用",
                 )
             )
-        elif outcome == CONFLICT:
+        else:
             cursor.events_quarantined += 1
+            conflict = outcome == CONFLICT
             notices.append(
                 Notice(
-                    code="RECORD_CONFLICT",
+                    code="RECORD_CONFLICT" if conflict else "OWNERSHIP_CONFLICT",
                     seq=event.seq,
                     path="record",
-                    message=f"记录 {event.person_id} 与枢纽已有数据冲突（如证书编号重复），已隔离待核",
+                    message=f"记录 {event.person_id} "
+                    + ("与枢纽已有数据冲突（如证书编号重复）" if conflict else "归属其他省级机构")
+                    + "，已隔离待核",
                 )
             )
-        elif outcome == QUARANTINED:
-            cursor.events_quarantined += 1
-            notices.append(
-                Notice(
-                    code="OWNERSHIP_CONFLICT",
-                    seq=event.seq,
-                    path="record",
-                    message=f"记录 {event.person_id} 归属其他省级机构，已隔离待核",
-                )
-            )
-        cursor.last_applied_seq = event.seq
-        first = event.seq if first is None else first
-        last = event.seq
-        newest = event.at
-    if newest is not None:
-        cursor.last_event_at = newest
-    return first, last
+    cursor.last_applied_seq = todo[-1].seq
+    cursor.last_event_at = todo[-1].at
+    return todo[0].seq, todo[-1].seq
 
 
 def _drain_inbox(
