@@ -308,8 +308,9 @@ class TransferModel(RuleBasedStateMachine):
             self.origin_acts(node, "confirm")
         self._catch_up()
         for node in ("gd", "bj"):
-            # Alternate the last decision so the runs end in both outcomes.
-            self.destination_acts(node, approve=len(self.apps) % 2 == 1)
+            # Alternate the last decision between runs, so the runs end in both outcomes.
+            self.destination_acts(node, approve=TEARDOWNS["count"] % 2 == 0)
+        TEARDOWNS["count"] += 1
         self._catch_up()
         owner = self._owner_node()
         claims = [n for n in ("gd", "bj") if _claims(n)]
@@ -393,6 +394,7 @@ def main() -> int:
 UID = ""
 OUTCOMES: dict[str, int] = {}
 REFUSALS: dict[str, int] = {}
+TEARDOWNS = {"count": 0}
 
 if __name__ == "__main__":
     sys.exit(main())
