@@ -130,7 +130,7 @@ def test_apply_confirm_approve(
     _shot(other, "04-apply-cross", width)
     other.click("button:has-text('提交调转申请')")
     _expect_url(other, f"{base}/transfers/mine/")
-    assert "北京市 朝阳区财政局" in other.inner_text("main")
+    assert "北京市朝阳区财政局" in other.inner_text("main")
     out = Transfer.objects.get(person_uid=cross.uid)
     assert out.direction == Direction.OUT and out.dest_agency_code == "110105"
 
