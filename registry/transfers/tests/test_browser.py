@@ -59,8 +59,10 @@ def _choose(page: Any, select_id: str, typed: str, value: str) -> None:
     """Pick from a searchable select as a person does: type part of the name, take the first match."""
     page.focus(f"#{select_id}-ts-control")
     page.keyboard.type(typed)
-    page.wait_for_selector(f"#{select_id}-ts-dropdown .option.active:has-text('{typed}')")
-    page.keyboard.press("Enter")
+    # Tap the matching entry (right after an htmx swap the list may not mark one active yet).
+    option = f"#{select_id}-ts-dropdown .option[data-value='{value}']"
+    page.wait_for_selector(option)
+    page.eval_on_selector(option, "e => e.click()")  # a tap; the file field below may overlap the list
     # The list stays open after a pick (registry.js): close it and leave the field, as a tap elsewhere does.
     page.keyboard.press("Escape")
     page.evaluate("document.activeElement && document.activeElement.blur()")
