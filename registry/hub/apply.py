@@ -216,11 +216,9 @@ def master_apply_many(
         refused: dict[int, DomainError] = {}
         try:
             with transaction.atomic():  # a savepoint: a refused record leaves nothing behind
-                new = [p for _i, p, _r in pending if p.pk is None]
-                Person.objects.bulk_create(new)
-                Person.objects.bulk_update(
-                    [p for _i, p, _r in pending if p not in new], _FIELDS, batch_size=500
-                )
+                stored = [p for _i, p, _r in pending if p.pk is not None]
+                Person.objects.bulk_create([p for _i, p, _r in pending if p.pk is None])
+                Person.objects.bulk_update(stored, _FIELDS, batch_size=500)
                 refused = replace_many([(p, rec) for _i, p, rec in pending])
                 if refused:
                     raise _Retry

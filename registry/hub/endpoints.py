@@ -6,7 +6,6 @@ recorded as an Incident, and applies nothing.
 
 from __future__ import annotations
 
-import json
 import logging
 import random
 from collections.abc import Callable
@@ -21,7 +20,14 @@ from pydantic import BaseModel, ValidationError
 
 from registry.orgs.models import Agency
 from registry.standard.messages import ERROR_CODES, MAX_MESSAGE_BYTES, MESSAGE_TYPES, ErrorReply, Notice
-from registry.standard.signing import REPLAY_WINDOW, SignatureProblem, sign, signature_block, verify
+from registry.standard.signing import (
+    REPLAY_WINDOW,
+    SignatureProblem,
+    loads_normal,
+    sign,
+    signature_block,
+    verify,
+)
 
 from .ingest import Rejected, incident
 from .keys import key_lookup, key_secret
@@ -97,7 +103,7 @@ def endpoint(message_type: str, handler: Handler) -> Callable[[HttpRequest], Htt
         if len(raw) > MAX_MESSAGE_BYTES:
             return _error("TOO_LARGE", f"报文超过上限 {MAX_MESSAGE_BYTES} 字节", 413, None, "")
         try:
-            message = json.loads(raw.decode("utf-8"))
+            message = loads_normal(raw.decode("utf-8"))
         except (UnicodeDecodeError, ValueError):
             return _error("MALFORMED", "报文不是合法的 UTF-8 JSON", 400, None, "")
         if not isinstance(message, dict):
@@ -118,7 +124,7 @@ def endpoint(message_type: str, handler: Handler) -> Callable[[HttpRequest], Htt
                 agency_code if known else "",
             )
         try:
-            verify(message, key=key_secret(key))
+            verify(message, key=key_secret(key), normal=True)
         except SignatureProblem as exc:
             return _error(exc.code, exc.message, 401, None, agency_code)
         if not _remember_nonce(agency_code, block["nonce"]):

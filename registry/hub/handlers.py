@@ -31,7 +31,9 @@ from .models import FeedCursor
 
 
 def handle_feed(reporter: Agency, message: dict[str, Any], batch: ChangeBatch) -> Ack:
-    return feed_receive(reporter=reporter, message=message, batch=batch, digest=content_digest(message))
+    return feed_receive(
+        reporter=reporter, message=message, batch=batch, digest=content_digest(message, normal=True)
+    )
 
 
 def handle_resync(reporter: Agency, message: dict[str, Any], batch: ResyncBatch) -> ResyncAck:
@@ -80,7 +82,12 @@ def handle_resync(reporter: Agency, message: dict[str, Any], batch: ResyncBatch)
 
 
 def handle_reconcile(reporter: Agency, message: dict[str, Any], request: ReconcileRequest) -> ReconcileReply:
-    people = Person.objects.filter(agency__path__startswith=reporter.path)
+    # Only the rows the asked buckets can hold: a narrowing asks for a slice of the index range.
+    people = Person.objects.filter(
+        agency__path__startswith=reporter.path,
+        archive_index__gte=min(request.prefixes),
+        archive_index__lt=max(request.prefixes) + "g",  # "g" sorts after every hex digit
+    )
     buckets = buckets_of(people, request.prefixes, detail=request.detail)
     return ReconcileReply(
         message_type="reconcile_reply", agency=reporter.code, buckets=[Bucket(**b) for b in buckets]

@@ -71,10 +71,14 @@ def _agencies_for(reporter: Agency, events: list[ChangeEvent]) -> dict[str, Agen
 
 
 def _apply_events(
-    cursor: FeedCursor, reporter: Agency, events: list[ChangeEvent], notices: list[Notice]
+    cursor: FeedCursor,
+    reporter: Agency,
+    events: list[ChangeEvent],
+    notices: list[Notice],
+    agencies: dict[str, Agency] | None = None,
 ) -> tuple[int | None, int | None]:
     """Apply the events after the cursor, in order (set-based); returns the applied seq range."""
-    agencies = _agencies_for(reporter, events)
+    agencies = agencies if agencies is not None else _agencies_for(reporter, events)
     todo: list[ChangeEvent] = []
     for event in events:
         if event.seq == cursor.last_applied_seq + 1 + len(todo):
@@ -121,6 +125,7 @@ def _drain_inbox(
     notices: list[Notice],
     current: InboxBatch | None = None,
     current_events: list[ChangeEvent] | None = None,
+    current_agencies: dict[str, Agency] | None = None,
 ) -> None:
     """Apply stored batches as long as one continues the cursor."""
     while True:
@@ -133,8 +138,10 @@ def _drain_inbox(
         )
         if batch is None:
             return
-        events = current_events if current is not None and batch.pk == current.pk else _events_of(batch)
-        first, last = _apply_events(cursor, reporter, events or [], notices)
+        if current is not None and batch.pk == current.pk:
+            first, last = _apply_events(cursor, reporter, current_events or [], notices, current_agencies)
+        else:
+            first, last = _apply_events(cursor, reporter, _events_of(batch), notices)
         batch.applied_at = timezone.now()
         batch.applied_from, batch.applied_to = first, last
         batch.save(update_fields=["applied_at", "applied_from", "applied_to"])
@@ -170,7 +177,7 @@ def feed_receive(*, reporter: Agency, message: dict[str, Any], batch: ChangeBatc
                 expected_seq=cursor.last_applied_seq + 1,
             )
         _check_chain(reporter, batch)
-        _agencies_for(reporter, batch.events)  # refuse the whole batch before storing anything
+        agencies = _agencies_for(reporter, batch.events)  # refuse the whole batch before storing anything
         row = InboxBatch.objects.create(
             agency=reporter,
             first_seq=batch.first_seq,
@@ -183,7 +190,14 @@ def feed_receive(*, reporter: Agency, message: dict[str, Any], batch: ChangeBatc
             oldest_event_at=min(e.at for e in batch.events),
             received_at=timezone.now(),
         )
-        _drain_inbox(cursor, reporter, notices, current=row, current_events=list(batch.events))
+        _drain_inbox(
+            cursor,
+            reporter,
+            notices,
+            current=row,
+            current_events=list(batch.events),
+            current_agencies=agencies,
+        )
         if cursor.last_applied_seq >= batch.last_seq:
             cursor.last_applied_at = timezone.now()
         cursor.save()

@@ -72,6 +72,17 @@ def cells_add(deltas: Counter[Key]) -> None:
     """Add the deltas to the cells in the database (creating missing cells), in key order."""
     rows = [(*key, n) for key, n in sorted(deltas.items()) if n]
     table = Cell._meta.db_table
+    if connection.vendor == "postgresql" and rows:
+        # Five arrays instead of 5×N placeholders: the driver need not parse a long statement.
+        columns = [list(c) for c in zip(*rows, strict=True)]
+        sql = (
+            f"INSERT INTO {table} (agency_id, dim, value, status, n) "  # noqa: S608
+            "SELECT * FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::bigint[]) "
+            f"ON CONFLICT (agency_id, dim, value, status) DO UPDATE SET n = {table}.n + excluded.n"
+        )
+        with connection.cursor() as cur:
+            cur.execute(sql, columns)
+        return
     for i in range(0, len(rows), 500):
         part = rows[i : i + 500]
         marks = ", ".join(["(%s, %s, %s, %s, %s)"] * len(part))
@@ -97,7 +108,10 @@ def person_facts_refresh(person_ids: Sequence[int]) -> None:
     up = _ancestors(agencies)
     deltas: Counter[Key] = Counter()
     for pid in changed:
-        deltas.update(_difference(old.get(pid), new.get(pid), up))
+        if pid in old:
+            deltas.update(_difference(old[pid], new.get(pid), up))
+        else:  # a new person (the bulk paths' usual case): only additions
+            add_facts(deltas, new[pid], +1, up)
     cells_add(deltas)
     gone = [pid for pid in changed if pid not in new]
     if gone:

@@ -37,6 +37,7 @@ from registry.standard.signing import (
     SignatureProblem,
     canonical_bytes,
     content_digest,
+    loads_normal,
     sign,
     verify,
 )
@@ -239,3 +240,20 @@ def test_integral_floats_sign_like_integers() -> None:
     assert credits["credits"] == 64.0
     credits["credits"] = 64
     verify(message, key=EXAMPLE_KEY, now=_signed_at(message))
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow])
+@given(name=st.sampled_from(sorted(SIGNED)), seed=st.integers(), indent=st.sampled_from([None, 2]))
+def test_parsing_into_normal_form_gives_the_same_signed_bytes(name: str, seed: int, indent: Any) -> None:
+    """The hub parses with `loads_normal` and skips the normalising pass: the bytes must not change."""
+    text = json.dumps(_shuffled(SIGNED[name], random.Random(seed)), indent=indent)
+    parsed = loads_normal(text)
+    assert canonical_bytes(parsed, normal=True) == canonical_bytes(json.loads(text))
+    assert content_digest(parsed, normal=True) == content_digest(SIGNED[name])
+    verify(parsed, key=EXAMPLE_KEY, now=_signed_at(SIGNED[name]), normal=True)
+
+
+@pytest.mark.parametrize("text", ['{"a": NaN}', '{"a": Infinity}', '{"a": -Infinity}', '{"a": 1e999}'])
+def test_parsing_refuses_numbers_without_a_canonical_form(text: str) -> None:
+    with pytest.raises(ValueError):
+        loads_normal(text)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import time
@@ -149,15 +150,31 @@ def test_faults_lose_nothing_and_apply_each_change_once(cluster, tmp_path):
     assert log["rolled_back"] and not addresses & set(log["rolled_back"])
 
 
+def _resync_counts(out: str) -> tuple[int, int, int, int]:
+    found = re.search(r"与枢纽一致 (\d+) 条.*报送 (\d+) 条，枢纽更新 (\d+) 条，未变 (\d+) 条", out)
+    assert found, out
+    in_step, sent, applied, unchanged = (int(g) for g in found.groups())
+    return in_step, sent, applied, unchanged
+
+
 def test_resync_twice_changes_nothing_the_second_time(cluster):
     hub, province = cluster
     province.run(
         "seed", "--people", "300", "--no-stats"
     )  # a bulk load: no outbox rows, the hub knows nothing yet
-    first = province.run("sync", "resync").stdout
-    assert "枢纽更新 300 条" in first, first
-    second = province.run("sync", "resync").stdout
-    assert "枢纽更新 0 条，未变 300 条" in second, second
+    assert _resync_counts(province.run("sync", "resync").stdout) == (0, 300, 300, 0)
+    # The second run compares bucket digests and finds nothing to send.
+    assert _resync_counts(province.run("sync", "resync").stdout) == (300, 0, 0, 0)
+    # --all sends every record anyway; the hub applies none of them.
+    assert _resync_counts(province.run("sync", "resync", "--all").stdout) == (0, 300, 0, 300)
+    # A record changed behind the feed's back (no outbox row): only its bucket goes again.
+    province.python(
+        "from django.db.models import F; from registry.people.models import Person; "
+        "p = Person.objects.order_by('id')[7]; "
+        "Person.objects.filter(pk=p.pk).update(version=F('version') + 1, name='补报')"
+    )
+    in_step, sent, applied, unchanged = _resync_counts(province.run("sync", "resync").stdout)
+    assert applied == 1 and unchanged == sent - 1 and in_step + sent == 300 and sent < 10
     assert _dump(hub) == _dump(province)
 
 

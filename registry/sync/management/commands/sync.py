@@ -23,6 +23,7 @@ class Command(BaseCommand):
         parser.add_argument("--forever", action="store_true", help="持续运行（任务进程用）")
         parser.add_argument("--poll", type=float, default=0.3, help="队列为空时的轮询间隔（秒）")
         parser.add_argument("--batch", type=int, default=BATCH_SIZE, help="每批事件数")
+        parser.add_argument("--all", action="store_true", help="全量重传时不先比对分桶摘要，逐条重传全部记录")
         parser.add_argument("--steps-every", type=float, default=2.0, help="与枢纽交换调转信息的间隔（秒）")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -40,7 +41,7 @@ class Command(BaseCommand):
             if action == "drain":
                 self._drain(client, options)
             elif action == "resync":
-                self._resync(client)
+                self._resync(client, everything=options["all"])
             else:
                 self._reconcile(client)
         except HubUnavailable as exc:
@@ -76,17 +77,20 @@ class Command(BaseCommand):
         status = queue_status()
         self.stdout.write(f"已确认至 {status['state'].last_acked_seq}，待发送 {status['depth']} 条")
 
-    def _resync(self, client: HubClient) -> None:
+    def _resync(self, client: HubClient, *, everything: bool) -> None:
         def progress(done: int, total: int) -> None:
             self.stdout.write(f"\r已报送 {done}/{total}（{done * 100 // max(total, 1)}%）", ending="")
             self.stdout.flush()
 
         started = time.perf_counter()
-        totals = resync(client, progress=progress)
+        if not everything:
+            self.stdout.write("与枢纽比对分桶摘要 …")
+        totals = resync(client, progress=progress, everything=everything)
         self.stdout.write("")
         self.stdout.write(
             self.style.SUCCESS(
-                f"全量重传完成：{totals.sent} 条，枢纽更新 {totals.applied} 条，未变 {totals.unchanged} 条，"
+                f"全量重传完成：与枢纽一致 {totals.in_step} 条（分桶摘要相同，未重传）；"
+                f"报送 {totals.sent} 条，枢纽更新 {totals.applied} 条，未变 {totals.unchanged} 条，"
                 f"用时 {time.perf_counter() - started:.1f} 秒"
             )
         )
