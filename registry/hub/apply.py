@@ -217,9 +217,9 @@ def master_apply_many(
         try:
             with transaction.atomic():  # a savepoint: a refused record leaves nothing behind
                 stored = [p for _i, p, _r in pending if p.pk is not None]
-                Person.objects.bulk_create([p for _i, p, _r in pending if p.pk is None])
+                created = Person.objects.bulk_create([p for _i, p, _r in pending if p.pk is None])
                 Person.objects.bulk_update(stored, _FIELDS, batch_size=500)
-                refused = replace_many([(p, rec) for _i, p, rec in pending])
+                refused = replace_many([(p, rec) for _i, p, rec in pending], fresh={p.pk for p in created})
                 if refused:
                     raise _Retry
                 people_written([p for _i, p, _r in pending])

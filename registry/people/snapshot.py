@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from typing import Any
 
 from django.db import transaction
@@ -376,27 +376,36 @@ def replace_history(person: Person, rec: std.PersonRecord) -> None:
     Work.objects.bulk_create(_work_rows(person, rec))
 
 
-def replace_history_many(pairs: list[tuple[Person, std.PersonRecord]]) -> None:
+def replace_history_many(pairs: list[tuple[Person, std.PersonRecord]], fresh: Collection[int] = ()) -> None:
     """`replace_history` for many persons: one delete and one insert per table (caller holds the
-    transaction)."""
+    transaction). `fresh`: see `replace_many`."""
     pks = _pks(p for p, _ in pairs)
     if not pairs:
         return
-    Education.objects.filter(person_id__in=pks).delete()
-    Work.objects.filter(person_id__in=pks).delete()
+    held = [pk for pk in pks if pk not in fresh]
+    if held:
+        Education.objects.filter(person_id__in=held).delete()
+        Work.objects.filter(person_id__in=held).delete()
     Education.objects.bulk_create([row for p, rec in pairs for row in _education_rows(p, rec)])
     Work.objects.bulk_create([row for p, rec in pairs for row in _work_rows(p, rec)])
 
 
-def _replace_sections_many(pairs: list[tuple[Person, std.PersonRecord]]) -> dict[int, DomainError]:
+def _replace_sections_many(
+    pairs: list[tuple[Person, std.PersonRecord]], fresh: Collection[int] = ()
+) -> dict[int, DomainError]:
     """Every module's section of every pair: `write_many` where registered, else the writer person by
     person. A person refused by one module is not offered to the next (as `replace_sections` stops
     at the first refusal). Returns the refusals; the caller undoes the other modules' writes of them."""
     refused: dict[int, DomainError] = {}
     for name, writer in WRITERS.items():
-        items = [(p, getattr(rec, name)) for p, rec in pairs if p.pk not in refused]
+        items = []
+        for p, rec in pairs:
+            section = getattr(rec, name)
+            if p.pk in refused or (p.pk in fresh and _empty(section)):
+                continue  # a fresh person holds no rows yet: an empty section has nothing to write
+            items.append((p, section))
         if not items:
-            break
+            continue
         write = _write_many(name)
         if write is not None:
             offered = {p.pk for p, _ in items}
@@ -416,7 +425,13 @@ class _Refused(Exception):
         self.errors = errors
 
 
-def replace_many(pairs: list[tuple[Person, std.PersonRecord]]) -> dict[int, DomainError]:
+def _empty(section: Any) -> bool:
+    return section is None or (isinstance(section, list | dict) and not section)
+
+
+def replace_many(
+    pairs: list[tuple[Person, std.PersonRecord]], *, fresh: Collection[int] = ()
+) -> dict[int, DomainError]:
     """`replace_history` + `replace_sections` for many persons at once (caller holds the transaction,
     has saved the persons and journals).
 
@@ -428,17 +443,21 @@ def replace_many(pairs: list[tuple[Person, std.PersonRecord]]) -> dict[int, Doma
     refuses someone, the other modules (and earlier modules) may already have written that person,
     so the savepoint is rolled back and the writes run again without the refused persons. A round
     either writes everyone it offers or refuses at least one more person, so it ends; with no
-    refusal (the usual case) it costs one round. The history is written once the sections pass."""
+    refusal (the usual case) it costs one round. The history is written once the sections pass.
+
+    `fresh`: the pks of persons inserted in the caller's transaction. They hold no module or history
+    rows, so their empty sections are not offered to the modules and their history is not deleted
+    first: a batch of new people costs no deletes at all."""
     _pks(p for p, _ in pairs)
     refused: dict[int, DomainError] = {}
     todo = list(pairs)
     while todo:
         try:
             with transaction.atomic():
-                more = _replace_sections_many(todo)
+                more = _replace_sections_many(todo, fresh)
                 if more:
                     raise _Refused(more)
-                replace_history_many(todo)
+                replace_history_many(todo, fresh)
         except _Refused as exc:
             refused |= exc.errors
             todo = [(p, rec) for p, rec in todo if p.pk not in exc.errors]

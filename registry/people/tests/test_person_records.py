@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 
 from registry.core.errors import DomainError
 from registry.people import snapshot
-from registry.people.models import Person
+from registry.people.models import Education, Person, Work
 from registry.people.snapshot import (
     READ_MANY,
     SECTIONS,
@@ -242,6 +242,38 @@ def test_replace_many_queries_do_not_grow(people: list[Person], make_person: Cal
     with CaptureQueriesContext(connection) as q30, transaction.atomic():
         replace_many(pairs)
     assert len(q30) == len(q1) <= 35, [q["sql"] for q in q30]
+
+
+def blank(persons: list[Person]) -> list[Person]:
+    """As the hub's new persons are: no history or module rows yet (make_person writes a history)."""
+    Education.objects.filter(person__in=persons).delete()
+    Work.objects.filter(person__in=persons).delete()
+    return persons
+
+
+def test_fresh_persons_are_written_the_same_without_deletes(
+    people: list[Person], make_person: Callable[..., Person]
+) -> None:
+    """`fresh` (persons inserted in this transaction) skips the deletes and the empty sections, and
+    writes exactly what the plain call writes: full sections and empty ones alike."""
+    sent = sent_from(people)
+    sent[0] = with_sections(sent[0], EMPTY)  # one person with nothing in any module
+    for records, quiet in ((sent, False), ([with_sections(r, EMPTY) for r in sent], True)):
+        plain = blank(targets(make_person, records))
+        with transaction.atomic():  # written, read, undone: certificate numbers are unique
+            sid = transaction.savepoint()
+            assert replace_many(list(zip(plain, records, strict=True))) == {}
+            expected = person_records(fresh(plain))
+            transaction.savepoint_rollback(sid)
+        into = blank(targets(make_person, records))
+        with CaptureQueriesContext(connection) as q, transaction.atomic():
+            assert replace_many(list(zip(into, records, strict=True)), fresh={p.pk for p in into}) == {}
+        changes = [x["sql"] for x in q if x["sql"].startswith(("DELETE", "UPDATE"))]
+        assert not [c for c in changes if "people_education" in c or "people_work" in c]
+        if quiet:  # new people with empty modules (the hub's usual batch): no delete or update at all
+            assert not changes
+        got = person_records(fresh(into))
+        assert [comparable(r) for r in got] == [comparable(r) for r in expected]
 
 
 def qualification(number: str, route: str = "1") -> dict[str, Any]:
