@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from registry.core.crypto import encrypt
@@ -144,6 +144,23 @@ _FIELDS = [
 ]
 
 
+def _rewrite(persons: list[Person]) -> None:
+    """The persons' rows rewritten by one statement run for each (executemany: one pipelined round trip
+    on PostgreSQL). Django's bulk_update builds a CASE per field and row, which for a batch of 200
+    costs seconds of query building alone."""
+    if not persons:
+        return
+    meta = Person._meta
+    fields = [f for f in meta.concrete_fields if f.name in _FIELDS]
+    assert len(fields) == len(_FIELDS), "every field named in _FIELDS is a concrete column"
+    quote = connection.ops.quote_name
+    sets = ", ".join(f"{quote(str(f.column))} = %s" for f in fields)
+    sql = f"UPDATE {quote(meta.db_table)} SET {sets} WHERE {quote(meta.pk.attname)} = %s"  # noqa: S608
+    rows = [[f.get_db_prep_save(getattr(p, f.attname), connection) for f in fields] + [p.pk] for p in persons]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+
+
 def master_apply_many(
     items: list[tuple[int | None, PersonRecord, Agency]], *, reporter: Agency, repair: bool = False
 ) -> list[str]:
@@ -218,7 +235,7 @@ def master_apply_many(
             with transaction.atomic():  # a savepoint: a refused record leaves nothing behind
                 stored = [p for _i, p, _r in pending if p.pk is not None]
                 created = Person.objects.bulk_create([p for _i, p, _r in pending if p.pk is None])
-                Person.objects.bulk_update(stored, _FIELDS, batch_size=500)
+                _rewrite(stored)
                 refused = replace_many([(p, rec) for _i, p, rec in pending], fresh={p.pk for p in created})
                 if refused:
                     raise _Retry
