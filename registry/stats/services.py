@@ -13,7 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from registry.accounts.roles import Perm
@@ -24,7 +24,7 @@ from registry.core.workflow import apply_transition
 from registry.orgs.models import Agency
 from registry.people.models import Person
 
-from .exports import KEEP, export_dir, remove_file, xlsx_write
+from .exports import KEEP, SEALED, remove_file, sweep_files, xlsx_write
 from .models import EXPORT_TRANSITIONS, ExportFormat, ExportJob, ExportStatus, SavedQuery
 from .query import is_archive_no, query_queryset
 
@@ -286,23 +286,40 @@ def export_expire(*, job: ExportJob) -> bool:
         return remove_file(locked)
 
 
+def export_refuse_damaged(*, actor: Any, uid: Any, error: str) -> None:
+    """A stored file that failed authentication (altered, cut short, swapped, or sealed with a
+    key no longer configured) is never served: the job expires, its file goes, the act is audited."""
+    with transaction.atomic():
+        job = _locked(uid)
+        if job.status != ExportStatus.READY:
+            return
+        apply_transition(
+            job,
+            table=EXPORT_TRANSITIONS,
+            action="expire",
+            actor=None,
+            actor_kind="system",
+            labels=LABELS,
+            extra_updates={"error": "damaged"},
+        )
+        _audit(actor, "damaged", job, error=error[:200])
+        remove_file(job)
+
+
 def exports_sweep(now: Any = None) -> int:
     """Expire requests not approved and files not downloaded within a day; remove every file no
     job still needs. Returns the number of files removed."""
     now = now or timezone.now()
     removed = 0
-    for job in ExportJob.objects.filter(
-        status__in=(ExportStatus.READY, ExportStatus.AWAITING), requested_at__lt=now - KEEP
-    ):
+    stale = Q(status__in=(ExportStatus.READY, ExportStatus.AWAITING), requested_at__lt=now - KEEP)
+    # Workbooks built before exports were sealed hold plaintext: they expire now, never served.
+    unsealed = Q(status=ExportStatus.READY, fmt=ExportFormat.XLSX) & ~Q(file_name__endswith=SEALED)
+    for job in ExportJob.objects.filter(stale | unsealed):
         removed += export_expire(job=job)
     keep = {
-        f"{uid}.xlsx"
+        str(uid)
         for uid in ExportJob.objects.filter(
             status__in=(ExportStatus.APPROVED, ExportStatus.RUNNING, ExportStatus.READY)
         ).values_list("uid", flat=True)
     }
-    for path in export_dir().glob("*.xlsx"):
-        if path.name not in keep:
-            path.unlink(missing_ok=True)
-            removed += 1
-    return removed
+    return removed + sweep_files(keep, now)

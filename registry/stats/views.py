@@ -4,7 +4,7 @@ and exports with their approval and one-time download."""
 from __future__ import annotations
 
 import io
-import os
+import logging
 from typing import Any, cast
 from urllib.parse import parse_qsl, urlencode
 
@@ -22,17 +22,20 @@ from django.views.decorators.http import require_POST
 from registry.accounts.models import User
 from registry.accounts.roles import Perm
 from registry.accounts.selectors import actor_has_perm, actor_is_staff, visible_agencies
+from registry.core.crypto import DecryptionError
 from registry.core.errors import DomainError, Forbidden, NotVisible
 from registry.orgs.models import Agency
 
 from .dashboard import SCOPES, ce_years, dashboard, dashboard_agency
-from .exports import csv_stream, export_file
+from .exports import SealedReader, csv_stream, export_file, export_open, is_sealed
 from .models import ExportFormat, ExportJob, ExportStatus, SavedQuery
 from .query import query_form, query_page
 from .services import (
     approval_threshold,
     export_decide,
     export_download,
+    export_expire,
+    export_refuse_damaged,
     export_request,
     export_withdraw,
     may_approve,
@@ -41,6 +44,10 @@ from .services import (
 )
 
 NEEDS_APPROVAL = "需经本机构或上级机构另一名审核人员审批后方可下载。"
+FILE_GONE = "导出文件已不存在（可能已过期清理），请重新申请导出。"
+FILE_DAMAGED = "导出文件校验未通过（文件已损坏或被改动），已作废并记录在审计日志中，请重新申请导出。"
+
+logger = logging.getLogger(__name__)
 
 
 def _staff_only(request: HttpRequest) -> None:
@@ -313,33 +320,58 @@ def export_cancel(request: HttpRequest, uid: Any) -> HttpResponse:
 @login_required
 @require_POST
 def export_take(request: HttpRequest, uid: Any) -> HttpResponseBase:
-    """The one download of an export: CSV streamed from the database, xlsx from its private file
-    (unlinked as soon as it is open, so nothing of it stays on disk once sent)."""
+    """The one download of an export: CSV streamed from the database, xlsx decrypted as it
+    streams from its sealed file (unlinked as soon as it is open, so nothing of it stays on disk
+    once sent). Every frame is authenticated before the download is counted, so a damaged file
+    gets a message, not half a workbook."""
     _staff_only(request)
     found = _job_for(request, uid)
-    if (
-        found.fmt == ExportFormat.XLSX
-        and found.status == ExportStatus.READY
-        and not export_file(found).exists()
-    ):
-        messages.error(request, "导出文件已不存在（可能已过期清理），请重新申请导出。")
-        return redirect("stats:export", uid=uid)
+    if found.requested_by_id != request.user.pk:
+        raise Http404("未找到该导出")
+    handle = None
+    if found.fmt == ExportFormat.XLSX:
+        if found.status != ExportStatus.READY:
+            messages.error(request, f"当前状态为“{found.get_status_display()}”，不能下载")
+            return redirect("stats:export", uid=uid)
+        if not is_sealed(found):
+            # Built before exports were sealed: the safer course is to expire it, not serve it.
+            export_expire(job=found)
+            messages.error(request, FILE_GONE)
+            return redirect("stats:export", uid=uid)
+        try:
+            handle, size = export_open(found)
+        except FileNotFoundError:
+            messages.error(request, FILE_GONE)
+            return redirect("stats:export", uid=uid)
+        except DecryptionError as exc:
+            logger.warning("export %s refused: stored file failed authentication (%s)", found.uid, exc)
+            export_refuse_damaged(actor=request.user, uid=found.uid, error=str(exc))
+            messages.error(request, FILE_DAMAGED)
+            return redirect("stats:export", uid=uid)
     try:
         job = export_download(actor=request.user, uid=uid)
     except NotVisible as exc:
+        _close(handle)
         raise Http404("未找到该导出") from exc
     except DomainError as exc:
+        _close(handle)
         for e in exc.errors:
             messages.error(request, e.message)
         return redirect("stats:export", uid=uid)
     stamp = f"{timezone.localtime(job.requested_at):%Y%m%d-%H%M}"
-    if job.fmt == ExportFormat.CSV:
+    response: HttpResponseBase
+    if handle is None:  # CSV: an xlsx reaching here has its verified file open
         response = StreamingHttpResponse(csv_stream(job), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="people-{stamp}.csv"'
     else:
-        path = export_file(job)
-        handle = open(path, "rb")  # noqa: SIM115 -- FileResponse closes it
-        os.unlink(path)
-        response = FileResponse(handle, as_attachment=True, filename=f"people-{stamp}.xlsx")
+        export_file(job).unlink(missing_ok=True)
+        reader = SealedReader(handle, job.uid)
+        response = FileResponse(reader, as_attachment=True, filename=f"people-{stamp}.xlsx")
+        response["Content-Length"] = str(size)
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+def _close(handle: Any) -> None:
+    if handle is not None:
+        handle.close()
