@@ -125,6 +125,14 @@ class Quarantine(models.Model):
     class Meta:
         ordering = ["-created_at"]
         verbose_name = "归属冲突"
+        # Every province polls the open ones; resolved rows are kept and must not slow that down.
+        indexes = [
+            models.Index(
+                fields=["-created_at"],
+                condition=models.Q(resolved_at__isnull=True),
+                name="hub_quarantine_open",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.code} {self.person_uid}"

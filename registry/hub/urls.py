@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .conflicts import handle_conflict_poll
 from .endpoints import endpoint
 from .handlers import handle_archive_query, handle_feed, handle_reconcile, handle_resync
 from .transfers import handle_transfer_decision, handle_transfer_package, handle_transfer_poll
@@ -18,6 +19,7 @@ urlpatterns = [
         endpoint("transfer_decision", handle_transfer_decision),
         name="transfer_decision",
     ),
+    path("api/v1/conflicts", endpoint("conflict_poll", handle_conflict_poll), name="conflicts"),
     path("transfers/", views.transfers, name="transfers"),
     path("", views.freshness, name="freshness"),
     path("keys/", views.keys, name="keys"),

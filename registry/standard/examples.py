@@ -22,11 +22,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from .identity import check_char
+from .masking import mask_archive_no
 from .messages import (
     Ack,
     ArchiveAnswer,
     ArchiveQuery,
     ChangeBatch,
+    ConflictList,
+    ConflictPoll,
     ErrorReply,
     ReconcileReply,
     ReconcileRequest,
@@ -457,6 +460,7 @@ def example_messages() -> dict[str, dict[str, Any]]:
             },
         ),
         **_transfer_bodies(zhang2),
+        **_conflict_bodies(zhang2, li),
     }
     out = {"change_batch": _sign("change_batch", batch1, 0)}
     for number, (name, (model, body)) in enumerate(bodies.items(), start=1):
@@ -584,5 +588,51 @@ def _transfer_bodies(record: dict[str, Any]) -> dict[str, tuple[type[Any], dict[
                 "status": "completed",
                 "person_version": record["version"],
             },
+        ),
+    }
+
+
+def _conflict_bodies(
+    zhang: dict[str, Any], li: dict[str, Any]
+) -> dict[str, tuple[type[Any], dict[str, Any]]]:
+    """归属冲突: 北京 registered 张三 anew (its own record id) although 天河区 holds him, without a
+    transfer; 李四's record clashed with national data. Both go to 广东, as holder and as reporter."""
+    items = [
+        {
+            "id": 12,
+            "code": "OWNERSHIP_CONFLICT",
+            "role": "holder",
+            "person_id": "00000000-0000-4000-8000-00000000b001",
+            "person_version": 1,
+            "archive_masked": mask_archive_no(zhang["identity"]["archive_no"]),
+            "name": zhang["identity"]["name"],
+            "reporter_code": "110000",
+            "reporter_name": "北京市财政局",
+            "holder_code": "440106",
+            "holder_name": "广州市天河区财政局",
+            "seq": 57,
+            "created_at": "2026-03-02T07:40:00Z",
+        },
+        {
+            "id": 9,
+            "code": "RECORD_CONFLICT",
+            "role": "reporter",
+            "person_id": li["person_id"],
+            "person_version": li["version"],
+            "archive_masked": mask_archive_no(li["identity"]["archive_no"]),
+            "name": li["identity"]["name"],
+            "reporter_code": EXAMPLE_AGENCY,
+            "reporter_name": "广东省财政厅",
+            "holder_code": None,
+            "holder_name": None,
+            "seq": 2,
+            "created_at": "2026-03-01T03:00:00Z",
+        },
+    ]
+    return {
+        "conflict_poll": (ConflictPoll, {"message_type": "conflict_poll", "agency": EXAMPLE_AGENCY}),
+        "conflict_list": (
+            ConflictList,
+            {"message_type": "conflict_list", "agency": EXAMPLE_AGENCY, "conflicts": items},
         ),
     }

@@ -20,6 +20,7 @@ MAX_MESSAGE_BYTES = 8 * 1024 * 1024
 MAX_EVENTS = 500
 MAX_RECORDS = 500
 MAX_PREFIXES = 4096
+MAX_CONFLICTS = 200
 AGENCY = r"^[0-9A-Z]{6,12}$"
 HEX64 = r"^[0-9a-f]{64}$"
 INDEX_PREFIX = re.compile(r"^[0-9a-f]{0,8}$")
@@ -323,6 +324,39 @@ class TransferDecisionAck(_Message):
     person_version: int = Field(ge=0, description="枢纽所存记录版本：调入地从此版本之后继续编号")
 
 
+class ConflictPoll(_Message):
+    """归属冲突查询: the quarantined records this agency reported, or that concern a person it holds."""
+
+    message_type: Literal["conflict_poll"]
+    agency: str = Field(pattern=AGENCY)
+
+
+class ConflictItem(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: int = Field(ge=1, description="枢纽的隔离记录编号")
+    code: Literal["OWNERSHIP_CONFLICT", "RECORD_CONFLICT"]
+    role: Literal["holder", "reporter"] = Field(description="查询机构在此冲突中的身份：现管理方或报送方")
+    person_id: UUID = Field(description="被隔离记录的记录标识")
+    person_version: int = Field(ge=0, description="被隔离记录的版本")
+    archive_masked: str = Field(max_length=40, description="已掩码的证件号码")
+    name: str = Field(max_length=50, description="人员姓名")
+    reporter_code: str = Field(pattern=AGENCY, description="报送机构代码")
+    reporter_name: str = Field(max_length=100, description="报送机构名称")
+    holder_code: str | None = Field(None, pattern=AGENCY, description="现管理机构代码（数据冲突时为 null）")
+    holder_name: str | None = Field(None, max_length=100, description="现管理机构名称")
+    seq: int | None = Field(None, ge=1, description="报送该记录的变更序号（全量重传、差异修复时为 null）")
+    created_at: datetime = Field(description="隔离时间")
+
+
+class ConflictList(_Message):
+    """Every unresolved conflict of the agency, newest first: the province replaces its copy with it."""
+
+    message_type: Literal["conflict_list"]
+    agency: str = Field(pattern=AGENCY)
+    conflicts: list[ConflictItem] = Field(default_factory=list, max_length=MAX_CONFLICTS)
+
+
 MESSAGE_TYPES: dict[str, type[_Message]] = {
     "change_batch": ChangeBatch,
     "ack": Ack,
@@ -340,6 +374,8 @@ MESSAGE_TYPES: dict[str, type[_Message]] = {
     "transfer_poll_reply": TransferPollReply,
     "transfer_decision": TransferDecision,
     "transfer_decision_ack": TransferDecisionAck,
+    "conflict_poll": ConflictPoll,
+    "conflict_list": ConflictList,
 }
 
 

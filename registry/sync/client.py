@@ -21,6 +21,7 @@ ENDPOINTS = {
     "transfer_package": "transfer",
     "transfer_poll": "transfer-poll",
     "transfer_decision": "transfer-decision",
+    "conflict_poll": "conflicts",
 }
 
 

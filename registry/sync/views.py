@@ -1,4 +1,4 @@
-"""The province's view of its feed to the hub: queue depth, lag, last error."""
+"""The province's view of its feed to the hub: queue depth, lag, last error, quarantined records."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from registry.accounts.selectors import actor_has_perm
 from registry.orgs.selectors import agency_by_code
 
 from .drain import queue_status
+from .models import HubConflict
 
 
 @login_required
@@ -21,5 +22,8 @@ def status(request: HttpRequest) -> HttpResponse:
     if body is None or not actor_has_perm(request.user, Perm.MANAGE_USERS, body):
         raise PermissionDenied
     context = {**queue_status(), "hub_url": settings.REGISTRY_HUB_URL, "body": body}
-    template = "sync/_status.html" if request.htmx else "sync/status.html"  # type: ignore[attr-defined]
-    return render(request, template, context)
+    if request.htmx:  # type: ignore[attr-defined]
+        return render(request, "sync/_status.html", context)
+    # Outside the 5-second refresh: the worker renews the list only every half minute.
+    context["conflicts"] = list(HubConflict.objects.all())  # at most MAX_CONFLICTS: the hub caps the list
+    return render(request, "sync/status.html", context)

@@ -24,7 +24,9 @@ class Command(BaseCommand):
         parser.add_argument("--poll", type=float, default=0.3, help="队列为空时的轮询间隔（秒）")
         parser.add_argument("--batch", type=int, default=BATCH_SIZE, help="每批事件数")
         parser.add_argument("--all", action="store_true", help="全量重传时不先比对分桶摘要，逐条重传全部记录")
-        parser.add_argument("--steps-every", type=float, default=2.0, help="与枢纽交换调转信息的间隔（秒）")
+        parser.add_argument(
+            "--steps-every", type=float, default=2.0, help="与枢纽交换调转信息、核对归属冲突的间隔（秒）"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         action = options["action"]
@@ -57,7 +59,7 @@ class Command(BaseCommand):
         while not stopping:
             if time.monotonic() >= steps_due:
                 for problem in run_steps(client):
-                    self.stderr.write(f"调转交换失败，稍后重试：{problem}")
+                    self.stderr.write(f"与枢纽交换调转或归属冲突失败，稍后重试：{problem}")
                 steps_due = time.monotonic() + options["steps_every"]
             step = drain_step(client, batch_size=options["batch"], ignore_backoff=not options["forever"])
             if step.outcome == "sent":
@@ -72,8 +74,10 @@ class Command(BaseCommand):
             connections.close_all()  # don't hold a connection (or SQLite snapshot) while idle
             time.sleep(options["poll"])
         if not options["forever"]:
-            for problem in run_steps(client):  # the feed is through: exchange transfers once more
-                self.stderr.write(f"调转交换失败：{problem}")
+            for problem in run_steps(
+                client
+            ):  # the feed is through: exchange transfers and conflicts once more
+                self.stderr.write(f"与枢纽交换调转或归属冲突失败：{problem}")
         status = queue_status()
         self.stdout.write(f"已确认至 {status['state'].last_acked_seq}，待发送 {status['depth']} 条")
 
