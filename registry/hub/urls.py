@@ -24,4 +24,5 @@ urlpatterns = [
     path("", views.freshness, name="freshness"),
     path("keys/", views.keys, name="keys"),
     path("quarantine/", views.quarantine, name="quarantine"),
+    path("quarantine/<int:pk>/resolve/", views.quarantine_resolve, name="quarantine_resolve"),
 ]

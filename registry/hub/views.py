@@ -6,13 +6,15 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from registry.accounts.roles import Perm
 from registry.accounts.selectors import actor_has_perm
+from registry.audit.services import audit_append
 from registry.orgs.models import Agency, Level
 from registry.orgs.selectors import agency_by_code
 
@@ -80,4 +82,38 @@ def transfers(request: HttpRequest) -> HttpResponse:
 def quarantine(request: HttpRequest) -> HttpResponse:
     _national(request, Perm.VIEW_PEOPLE)
     items = Quarantine.objects.select_related("reporter", "holder").filter(resolved_at__isnull=True)[:200]
-    return render(request, "hub/quarantine.html", {"items": items})
+    hub = agency_by_code("000000")
+    may_resolve = hub is not None and actor_has_perm(request.user, Perm.MANAGE_AGENCIES, hub)
+    return render(request, "hub/quarantine.html", {"items": items, "may_resolve": may_resolve})
+
+
+@login_required
+@require_http_methods(["POST"])
+def quarantine_resolve(request: HttpRequest, pk: int) -> HttpResponse:
+    """Close an item once both provinces have settled it (a transfer, a correction): it leaves the
+    hub's list and, at their next poll, both provinces' lists. The record itself stays unapplied."""
+    _national(request, Perm.MANAGE_AGENCIES)
+    note = request.POST.get("note", "").strip()
+    if not note or len(note) > 200:
+        messages.error(request, "请填写处理说明（200 字以内），例如已办理调转或已更正")
+        return redirect("hub:quarantine")
+    with transaction.atomic():
+        item = Quarantine.objects.select_for_update().filter(pk=pk).first()
+        if item is None:
+            raise Http404
+        if item.resolved_at is not None:
+            messages.info(request, f"该冲突已于 {timezone.localtime(item.resolved_at):%Y-%m-%d %H:%M} 处理")
+            return redirect("hub:quarantine")
+        item.resolved_at = timezone.now()
+        item.resolved_by = request.user.get_username()
+        item.resolution = note
+        item.save(update_fields=["resolved_at", "resolved_by", "resolution"])
+        audit_append(
+            actor=request.user,
+            action="hub.quarantine_resolve",
+            object_type="quarantine",
+            object_id=str(item.pk),
+            data={"code": item.code, "reporter": item.reporter.code, "note": note},
+        )
+    messages.success(request, f"已标记处理：{item.name}（{item.archive_masked}）")
+    return redirect("hub:quarantine")

@@ -48,3 +48,62 @@ def test_admin_issues_and_rotates_a_key_shown_once(client, make_user, agency):
     from registry.hub.models import AgencyKey
 
     assert AgencyKey.objects.get(key_id=key_id).valid_until is not None
+
+
+def _open_item(make_item_fake):
+    import uuid
+
+    from registry.hub.models import Quarantine
+    from registry.orgs.models import Agency
+    from registry.standard.masking import mask_archive_no
+
+    fake = make_item_fake
+    return Quarantine.objects.create(
+        reporter=Agency.objects.get(code="110000"),
+        holder=Agency.objects.get(code="440106"),
+        seq=3,
+        person_uid=uuid.uuid4(),
+        person_version=2,
+        archive_index="cd" * 32,
+        archive_masked=mask_archive_no(fake.archive_no),
+        name=fake.name,
+        code="OWNERSHIP_CONFLICT",
+        record_cipher=b"",
+        created_at=timezone.now(),
+    )
+
+
+def test_admin_resolves_a_conflict_with_a_note_and_it_leaves_the_list(client, make_user, agency, fakes):
+    from registry.audit.models import AuditEvent
+    from registry.hub.models import Quarantine
+
+    agency("110000")
+    item = _open_item(next(fakes))
+    client.force_login(_national(make_user, agency))
+    page = client.get("/hub/quarantine/").content.decode()
+    assert item.name in page and "标记已处理" in page and item.archive_masked in page
+    url = f"/hub/quarantine/{item.pk}/resolve/"
+    assert client.get(url).status_code == 405
+    client.post(url, {"note": "   "})
+    assert Quarantine.objects.get(pk=item.pk).resolved_at is None  # a note is required
+    response = client.post(url, {"note": "两省核实后已办理调转"}, follow=True)
+    assert "已标记处理" in response.content.decode()
+    item.refresh_from_db()
+    assert item.resolved_at is not None and item.resolution == "两省核实后已办理调转" and item.resolved_by
+    assert item.name not in client.get("/hub/quarantine/").content.decode()
+    event = AuditEvent.objects.filter(action="hub.quarantine_resolve").get()
+    assert event.object_id == str(item.pk)
+    again = client.post(url, {"note": "重复"}, follow=True).content.decode()
+    assert "该冲突已于" in again
+    assert Quarantine.objects.get(pk=item.pk).resolution == "两省核实后已办理调转"
+    assert client.post("/hub/quarantine/999999/resolve/", {"note": "x"}).status_code == 404
+
+
+def test_resolving_needs_the_national_admin(client, make_user, agency, fakes):
+    from registry.hub.models import Quarantine
+
+    agency("110000")
+    item = _open_item(next(fakes))
+    client.force_login(make_user(Role.PROVINCE_ADMIN, "440000"))
+    assert client.post(f"/hub/quarantine/{item.pk}/resolve/", {"note": "越权"}).status_code == 403
+    assert Quarantine.objects.get(pk=item.pk).resolved_at is None
