@@ -87,12 +87,14 @@ def parse_date(value: Any) -> date:
             raise CellError(
                 "imports.date_number", "日期被保存为数字，请写作 2024-01-05，或将单元格设为日期格式"
             )
+    elif type(value) is str and value.isascii():
+        text = value.strip()  # what to_text and half_width make of ASCII text
     else:
         text = half_width(to_text(value))
     m = DATE_TEXT.match(text)
     if m is None:
         raise CellError("imports.date_format", "日期格式应为 2024-01-05（也可 2024/1/5、20240105）")
-    y, mo, d = (int(g) for g in (m.group(1, 2, 3) if m.group(1) else m.group(4, 5, 6)))
+    y, mo, d = map(int, m.group(1, 2, 3) if m.group(1) else m.group(4, 5, 6))
     try:
         return date(y, mo, d)
     except ValueError:
@@ -136,8 +138,8 @@ def parse_number_text(col: Col, value: Any) -> str:
                 "请将该列设为“文本”格式后重新录入号码",
             )
         return _number_text(value)
-    text = to_text(value)
-    if SCIENTIFIC.match(half_width(text)):
+    text = value.strip() if type(value) is str and value.isascii() else to_text(value)
+    if SCIENTIFIC.match(text if text.isascii() else half_width(text)):
         raise CellError(
             "imports.number_precision",
             f"{col.header}被存成了科学计数法（如 4.40106E+17），号码已丢失：请将该列设为“文本”格式后重新录入",

@@ -43,6 +43,8 @@ class ImportJob(models.Model):
     file_digest = models.CharField("SM3 摘要", max_length=64)
     # SM4-GCM ciphertext in file storage: the rows hold full ID numbers.
     storage_name = models.CharField(max_length=200)
+    # The dry run's validated new records for the commit, encrypted like the upload (checked.py).
+    checked_name = models.CharField(max_length=200, blank=True)
     status = models.CharField("状态", max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED)
     total_rows = models.PositiveIntegerField("数据行数", default=0)
     progress_done = models.PositiveIntegerField(default=0)

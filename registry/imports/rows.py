@@ -108,6 +108,8 @@ class Plan:
 def parse_row(row_no: int, cells: dict[str, Any], ctx: Context) -> Parsed:
     parsed = Parsed(row_no, {g: {} for g in GROUP_COLUMNS})
     for key, raw in cells.items():
+        if raw == "" or raw is None:  # most cells of a row; convert would say None after a call
+            continue
         col = BY_KEY[key]
         try:
             value = convert(col, raw)

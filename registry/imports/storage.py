@@ -20,10 +20,13 @@ def _aad(uid: uuid.UUID) -> bytes:
     return f"import:{uid}".encode()
 
 
-def save_file(uid: uuid.UUID, data: bytes) -> str:
+def new_name() -> str:
     # A random name: nothing about the job or the uploader can be read from the storage listing.
-    name = f"{PREFIX}/{secrets.token_hex(2)}/{secrets.token_hex(16)}.bin"
-    return default_storage.save(name, ContentFile(encrypt(data, aad=_aad(uid))))
+    return f"{PREFIX}/{secrets.token_hex(2)}/{secrets.token_hex(16)}.bin"
+
+
+def save_file(uid: uuid.UUID, data: bytes) -> str:
+    return default_storage.save(new_name(), ContentFile(encrypt(data, aad=_aad(uid))))
 
 
 def load_file(job: ImportJob) -> bytes:
