@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from registry.core.crypto import encrypt
 from registry.core.errors import DomainError
+from registry.core.rows import rewrite_rows
 from registry.orgs.models import Agency
 from registry.orgs.selectors import provincial_code
 from registry.people.hooks import person_written
@@ -144,23 +145,6 @@ _FIELDS = [
 ]
 
 
-def _rewrite(persons: list[Person]) -> None:
-    """The persons' rows rewritten by one statement run for each (executemany: one pipelined round trip
-    on PostgreSQL). Django's bulk_update builds a CASE per field and row, which for a batch of 200
-    costs seconds of query building alone."""
-    if not persons:
-        return
-    meta = Person._meta
-    fields = [f for f in meta.concrete_fields if f.name in _FIELDS]
-    assert len(fields) == len(_FIELDS), "every field named in _FIELDS is a concrete column"
-    quote = connection.ops.quote_name
-    sets = ", ".join(f"{quote(str(f.column))} = %s" for f in fields)
-    sql = f"UPDATE {quote(meta.db_table)} SET {sets} WHERE {quote(meta.pk.attname)} = %s"  # noqa: S608
-    rows = [[f.get_db_prep_save(getattr(p, f.attname), connection) for f in fields] + [p.pk] for p in persons]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
-
-
 def master_apply_many(
     items: list[tuple[int | None, PersonRecord, Agency]], *, reporter: Agency, repair: bool = False
 ) -> list[str]:
@@ -235,7 +219,7 @@ def master_apply_many(
             with transaction.atomic():  # a savepoint: a refused record leaves nothing behind
                 stored = [p for _i, p, _r in pending if p.pk is not None]
                 created = Person.objects.bulk_create([p for _i, p, _r in pending if p.pk is None])
-                _rewrite(stored)
+                rewrite_rows(stored, _FIELDS)
                 refused = replace_many([(p, rec) for _i, p, rec in pending], fresh={p.pk for p in created})
                 if refused:
                     raise _Retry

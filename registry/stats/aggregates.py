@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from django.db import connection, transaction
 
+from registry.core.rows import rewrite_rows
 from registry.orgs.models import Agency
 from registry.people.models import Person
 
@@ -116,9 +117,7 @@ def person_facts_refresh(person_ids: Sequence[int]) -> None:
     gone = [pid for pid in changed if pid not in new]
     if gone:
         PersonFacts.objects.filter(person_id__in=gone).delete()
-    for pid in changed:
-        if pid in new and pid in old:
-            PersonFacts.objects.filter(person_id=pid).update(**{f: getattr(new[pid], f) for f in FACT_FIELDS})
+    rewrite_rows([new[pid] for pid in changed if pid in new and pid in old], FACT_FIELDS)
     PersonFacts.objects.bulk_create([new[pid] for pid in changed if pid in new and pid not in old])
 
 
