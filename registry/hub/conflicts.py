@@ -9,8 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 
+from registry.audit.services import audit_append
+from registry.core.errors import DomainError
 from registry.orgs.models import Agency
 from registry.standard.messages import MAX_CONFLICTS, ConflictItem, ConflictList, ConflictPoll
 
@@ -52,3 +56,31 @@ def handle_conflict_poll(reporter: Agency, message: dict[str, Any], poll: Confli
         agency=reporter.code,
         conflicts=[_item(row, reporter) for row in rows],
     )
+
+
+def quarantine_resolve(*, actor: Any, pk: int, note: str) -> tuple[Quarantine, bool]:
+    """Close an item once both provinces have settled it (a transfer, a correction): it leaves the
+    hub's list and, at their next poll, both provinces' lists; the record itself stays unapplied.
+    Returns the item and whether this call closed it (False: it was closed already).
+    Raises Quarantine.DoesNotExist, or DomainError for a missing or overlong note."""
+    note = note.strip()
+    if not note or len(note) > 200:
+        raise DomainError.single(
+            "quarantine.note", "note", "请填写处理说明（200 字以内），例如已办理调转或已更正"
+        )
+    with transaction.atomic():
+        item = Quarantine.objects.select_for_update().select_related("reporter").get(pk=pk)
+        if item.resolved_at is not None:
+            return item, False
+        item.resolved_at = timezone.now()
+        item.resolved_by = actor.get_username()
+        item.resolution = note
+        item.save(update_fields=["resolved_at", "resolved_by", "resolution"])
+        audit_append(
+            actor=actor,
+            action="hub.quarantine_resolve",
+            object_type="quarantine",
+            object_id=str(item.pk),
+            data={"code": item.code, "reporter": item.reporter.code, "note": note},
+        )
+    return item, True

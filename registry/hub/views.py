@@ -6,7 +6,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -14,10 +13,11 @@ from django.views.decorators.http import require_http_methods
 
 from registry.accounts.roles import Perm
 from registry.accounts.selectors import actor_has_perm
-from registry.audit.services import audit_append
+from registry.core.errors import DomainError
 from registry.orgs.models import Agency, Level
 from registry.orgs.selectors import agency_by_code
 
+from . import conflicts
 from .keys import key_issue
 from .models import AgencyKey, HubTransfer, Incident, Quarantine
 from .selectors import freshness as freshness_rows
@@ -90,30 +90,18 @@ def quarantine(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["POST"])
 def quarantine_resolve(request: HttpRequest, pk: int) -> HttpResponse:
-    """Close an item once both provinces have settled it (a transfer, a correction): it leaves the
-    hub's list and, at their next poll, both provinces' lists. The record itself stays unapplied."""
     _national(request, Perm.MANAGE_AGENCIES)
-    note = request.POST.get("note", "").strip()
-    if not note or len(note) > 200:
-        messages.error(request, "请填写处理说明（200 字以内），例如已办理调转或已更正")
-        return redirect("hub:quarantine")
-    with transaction.atomic():
-        item = Quarantine.objects.select_for_update().filter(pk=pk).first()
-        if item is None:
-            raise Http404
-        if item.resolved_at is not None:
-            messages.info(request, f"该冲突已于 {timezone.localtime(item.resolved_at):%Y-%m-%d %H:%M} 处理")
-            return redirect("hub:quarantine")
-        item.resolved_at = timezone.now()
-        item.resolved_by = request.user.get_username()
-        item.resolution = note
-        item.save(update_fields=["resolved_at", "resolved_by", "resolution"])
-        audit_append(
-            actor=request.user,
-            action="hub.quarantine_resolve",
-            object_type="quarantine",
-            object_id=str(item.pk),
-            data={"code": item.code, "reporter": item.reporter.code, "note": note},
+    try:
+        item, closed = conflicts.quarantine_resolve(
+            actor=request.user, pk=pk, note=request.POST.get("note", "")
         )
-    messages.success(request, f"已标记处理：{item.name}（{item.archive_masked}）")
+    except Quarantine.DoesNotExist as exc:
+        raise Http404 from exc
+    except DomainError as exc:
+        messages.error(request, "；".join(e.message for e in exc.errors))
+        return redirect("hub:quarantine")
+    if closed:
+        messages.success(request, f"已标记处理：{item.name}（{item.archive_masked}）")
+    else:
+        messages.info(request, f"该冲突已于 {timezone.localtime(item.resolved_at):%Y-%m-%d %H:%M} 处理")
     return redirect("hub:quarantine")
