@@ -7,10 +7,17 @@ import gc
 import json
 import random
 import statistics
+import sys
 import time
 import uuid
 from datetime import date, datetime
 from typing import Any
+
+
+def _emit(result: dict[str, Any]) -> None:
+    """The result line the parent process reads from this node shell's standard output."""
+    sys.stdout.write(json.dumps(result) + "\n")
+
 
 SEED_COUNTIES = {"440106": "广州", "440104": "广州", "440203": "韶关"}
 
@@ -183,7 +190,7 @@ def ingest_benchmark(count: int, key_id: str, key_hex: str, batch: int = 200) ->
         times[f"{phase}_project_s"], times[f"{phase}_baseline_s"] = t_project, t_base
         project = [_changed(r, rng) for r in project]
         baseline = [_changed(r, rng) for r in baseline]
-    print(json.dumps({"records": count, **times}))
+    _emit({"records": count, **times})
 
 
 def paced_changes(rate: float, seconds: float) -> None:
@@ -230,7 +237,7 @@ def paced_changes(rate: float, seconds: float) -> None:
             )
         made += 1
     elapsed = time.perf_counter() - started
-    print(json.dumps({"first_seq": first, "made": made, "rate": made / elapsed}))
+    _emit({"first_seq": first, "made": made, "rate": made / elapsed})
 
 
 def applied_latencies(first_seq: int) -> None:
@@ -247,7 +254,7 @@ def applied_latencies(first_seq: int) -> None:
                 lat.append((batch.applied_at - event.at).total_seconds())
     lat.sort()
     p = statistics.quantiles(lat, n=100) if len(lat) > 1 else [0.0] * 99
-    print(json.dumps({"events": len(lat), "p50": p[49], "p95": p[94], "max": lat[-1] if lat else 0.0}))
+    _emit({"events": len(lat), "p50": p[49], "p95": p[94], "max": lat[-1] if lat else 0.0})
 
 
 def read_floor() -> None:
@@ -258,4 +265,4 @@ def read_floor() -> None:
     n = 0
     for _p in Person.objects.prefetch_related("educations", "works").iterator(chunk_size=2000):
         n += 1
-    print(json.dumps({"people": n, "seconds": time.perf_counter() - started}))
+    _emit({"people": n, "seconds": time.perf_counter() - started})
