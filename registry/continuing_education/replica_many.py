@@ -78,17 +78,17 @@ def read_many(persons: Sequence[Person]) -> dict[int, list[std.ContinuingEducati
     pks = [p.pk for p in persons]
     this_year = config.today().year
     ledger: dict[int, list[Row]] = {pk: [] for pk in pks}
-    for person_id, *row in Entry.objects.filter(person_id__in=pks).values_list(
+    for person_id, *row in Entry.objects.filter(person_id__any=pks).values_list(
         "person_id", "id", "year", "held_on", "form", "subject", "credits", "provider", "route", "status"
     ):
         ledger[person_id].append(tuple(row))
     qualified: dict[int, list[date]] = {pk: [] for pk in pks}
     quals = _approved_qualifications()
     if quals is not None:
-        for person_id, obtained_on in quals.filter(person_id__in=pks).values_list("person_id", "obtained_on"):
+        for person_id, obtained_on in quals.filter(person_id__any=pks).values_list("person_id", "obtained_on"):
             qualified[person_id].append(obtained_on)
     periods: dict[int, list[tuple[date, date | None]]] = {pk: [] for pk in pks}
-    for person_id, start, end in Work.objects.filter(person_id__in=pks, is_accounting=True).values_list(
+    for person_id, start, end in Work.objects.filter(person_id__any=pks, is_accounting=True).values_list(
         "person_id", "start_date", "end_date"
     ):
         periods[person_id].append((start, end))
@@ -113,6 +113,6 @@ def write_many(
         accepted.append(person.pk)
         rows += mine
     if accepted:
-        Entry.objects.filter(person_id__in=accepted).delete()
+        Entry.objects.filter(person_id__any=accepted).delete()
         Entry.objects.bulk_create(rows)
     return refused

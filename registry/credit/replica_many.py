@@ -38,7 +38,7 @@ def read_many(persons: Sequence[Person]) -> dict[int, list[CreditEntry]]:
     """{person.pk: credit_section(person)} in one query: every entry by decision date."""
     out: dict[int, list[CreditEntry]] = {p.pk: [] for p in persons}
     rows = (
-        CreditRecord.objects.filter(person_id__in=list(out))
+        CreditRecord.objects.filter(person_id__any=list(out))
         .order_by("decided_on", "id")
         .values_list("person_id", *FIELDS)
     )

@@ -20,7 +20,7 @@ def read_many(persons: Sequence[Person]) -> dict[int, dict[str, Any]]:
     orders them) and their items."""
     out: dict[int, dict[str, Any]] = {p.pk: {} for p in persons}
     rows = list(
-        ExtensionValue.objects.filter(person_id__in=list(out))
+        ExtensionValue.objects.filter(person_id__any=list(out))
         .order_by("item__key")
         .values_list("person_id", "item_id", "value")
     )
@@ -51,7 +51,7 @@ def write_many(items: Sequence[tuple[Person, Mapping[str, Value]]]) -> dict[int,
         stand_ins(first)
     known = {i.key: i for i in ExtensionItem.objects.filter(key__in=first)} if first else {}
     if accepted:
-        ExtensionValue.objects.filter(person_id__in=[p.pk for p, _ in accepted]).delete()
+        ExtensionValue.objects.filter(person_id__any=[p.pk for p, _ in accepted]).delete()
         ExtensionValue.objects.bulk_create(
             [
                 ExtensionValue(person=person, item=known[key], value=text_of(value))

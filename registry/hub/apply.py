@@ -174,11 +174,11 @@ def master_apply_many(
         p.uid: p
         for p in Person.objects.select_for_update(of=("self",))
         .select_related("agency")
-        .filter(uid__in=[items[i][1].person_id for i in chosen])
+        .filter(uid__any=[items[i][1].person_id for i in chosen])
     }
     holders = {
         p.archive_index: p
-        for p in Person.objects.select_related("agency").filter(archive_index__in=list(index_of.values()))
+        for p in Person.objects.select_related("agency").filter(archive_index__any=list(index_of.values()))
     }
     pending: list[tuple[int, Person, PersonRecord]] = []
     claimed: set[str] = set()

@@ -38,7 +38,7 @@ def handle_feed(reporter: Agency, message: dict[str, Any], batch: ChangeBatch) -
 
 def handle_resync(reporter: Agency, message: dict[str, Any], batch: ResyncBatch) -> ResyncAck:
     codes = {r.collection.agency_code for r in batch.records}
-    agencies = {a.code: a for a in Agency.objects.filter(code__in=codes)}
+    agencies = {a.code: a for a in Agency.objects.filter(code__any=codes)}
     outside = [
         Notice(
             code="OUT_OF_JURISDICTION",

@@ -54,7 +54,7 @@ def _events_of(batch: InboxBatch) -> list[ChangeEvent]:
 
 def _agencies_for(reporter: Agency, events: list[ChangeEvent]) -> dict[str, Agency]:
     codes = {e.record.collection.agency_code for e in events}
-    found = {a.code: a for a in Agency.objects.filter(code__in=codes)}
+    found = {a.code: a for a in Agency.objects.filter(code__any=codes)}
     outside = [
         Notice(
             code="OUT_OF_JURISDICTION",

@@ -66,7 +66,7 @@ def people_bulk_create(*, actor: Any, people: Sequence[NewPerson], job_uid: str)
         persons.append(person)
     insert_rows(persons)
     ids = dict(
-        Person.objects.filter(archive_index__in=[p.archive_index for p in persons]).values_list(
+        Person.objects.filter(archive_index__any=[p.archive_index for p in persons]).values_list(
             "archive_index", "id"
         )
     )

@@ -30,7 +30,7 @@ def existing_people(indexes: list[str]) -> dict[str, Person]:
     if not indexes:
         return {}
     qs = (
-        Person.objects.filter(archive_index__in=indexes)
+        Person.objects.filter(archive_index__any=indexes)
         .select_related("agency")
         .prefetch_related("educations", "works")
     )

@@ -263,19 +263,19 @@ def person_records(persons: list[Person]) -> list[std.PersonRecord]:
         return []
     # Rows as tuples rather than model instances: the same values, read faster.
     educations: dict[int, list[std.Education]] = {pk: [] for pk in pks}
-    rows = Education.objects.filter(person_id__in=pks).order_by("position", "id")
+    rows = Education.objects.filter(person_id__any=pks).order_by("position", "id")
     for person_id, *values in rows.values_list("person_id", *EDUCATION_FIELDS):
         educations[person_id].append(_education_of(*values))
     works: dict[int, list[std.Work]] = {pk: [] for pk in pks}
     for person_id, *values in (
-        Work.objects.filter(person_id__in=pks)
+        Work.objects.filter(person_id__any=pks)
         .order_by("position", "id")
         .values_list("person_id", *WORK_FIELDS)
     ):
         works[person_id].append(_work_of(*values))
     cached = {p.agency_id: p.agency.code for p in persons if Person.agency.is_cached(p)}
     missing = {p.agency_id for p in persons} - set(cached)
-    codes = cached | dict(Agency.objects.filter(id__in=missing).values_list("id", "code"))
+    codes = cached | dict(Agency.objects.filter(id__any=missing).values_list("id", "code"))
     many: dict[str, dict[int, Any]] = {}
     for name, _ in MODULES:
         read = _read_many(name)
@@ -384,8 +384,8 @@ def replace_history_many(pairs: list[tuple[Person, std.PersonRecord]], fresh: Co
         return
     held = [pk for pk in pks if pk not in fresh]
     if held:
-        Education.objects.filter(person_id__in=held).delete()
-        Work.objects.filter(person_id__in=held).delete()
+        Education.objects.filter(person_id__any=held).delete()
+        Work.objects.filter(person_id__any=held).delete()
     Education.objects.bulk_create([row for p, rec in pairs for row in _education_rows(p, rec)])
     Work.objects.bulk_create([row for p, rec in pairs for row in _work_rows(p, rec)])
 

@@ -32,7 +32,7 @@ def read_many(persons: Sequence[Person]) -> dict[int, list[std.Qualification]]:
     """{person.pk: section(person)} in one query: approved qualifications, oldest first."""
     out: dict[int, list[std.Qualification]] = {p.pk: [] for p in persons}
     rows = (
-        Qualification.objects.filter(status=QualificationStatus.APPROVED, person_id__in=list(out))
+        Qualification.objects.filter(status=QualificationStatus.APPROVED, person_id__any=list(out))
         .order_by("obtained_on", "id")
         .values_list(*FIELDS)
     )
@@ -88,7 +88,7 @@ def write_many(items: Sequence[tuple[Person, Sequence[std.Qualification]]]) -> d
             holders[number].add(person.pk)
         holding[person.pk] = mine
     if accepted:
-        Qualification.objects.filter(person_id__in=[p.pk for p, _ in accepted]).delete()
+        Qualification.objects.filter(person_id__any=[p.pk for p, _ in accepted]).delete()
         now = timezone.now()
         Qualification.objects.bulk_create([row for p, s in accepted for row in replica_rows(p, s, now)])
     return refused

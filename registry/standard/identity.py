@@ -111,6 +111,8 @@ _LEGACY = "原会计从业资格档案号"
 
 def normalise_number(raw: str) -> str:
     """Full-width letters and digits to ASCII, no whitespace, upper case."""
+    if raw.isascii() and raw.isalnum():  # the usual case: nothing to translate or strip
+        return raw.upper()
     text = raw.translate(_FULL_WIDTH).upper()
     return "".join(c for c in text if not c.isspace() and c not in _INVISIBLE)
 

@@ -30,9 +30,9 @@ FLUSH = 200_000  # cell keys held in memory by a rebuild before they are added t
 
 def _ancestors(agency_ids: Iterable[int]) -> dict[int, tuple[int, ...]]:
     """Each agency with its ancestors (itself included), from the materialised paths."""
-    paths = dict(Agency.objects.filter(pk__in=set(agency_ids)).values_list("pk", "path"))
+    paths = dict(Agency.objects.filter(pk__any=set(agency_ids)).values_list("pk", "path"))
     codes = {code for path in paths.values() for code in path.strip("/").split("/")}
-    ids = dict(Agency.objects.filter(code__in=codes).values_list("code", "pk"))
+    ids = dict(Agency.objects.filter(code__any=codes).values_list("code", "pk"))
     return {pk: tuple(ids[c] for c in path.strip("/").split("/") if c in ids) for pk, path in paths.items()}
 
 
@@ -45,9 +45,11 @@ def all_ancestors() -> dict[int, tuple[int, ...]]:
 
 
 def add_facts(deltas: Counter[Key], facts: PersonFacts, sign: int, up: dict[int, tuple[int, ...]]) -> None:
+    mine = pairs(facts)
+    status = facts.status
     for agency_id in up[facts.agency_id]:
-        for dim, value in pairs(facts):
-            deltas[(agency_id, dim, value, facts.status)] += sign
+        for dim, value in mine:
+            deltas[(agency_id, dim, value, status)] += sign
 
 
 def _difference(
@@ -100,7 +102,7 @@ def person_facts_refresh(person_ids: Sequence[int]) -> None:
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("statistics follow a write inside the writer's transaction")
     ids = sorted(set(person_ids))
-    old = {f.person_id: f for f in PersonFacts.objects.select_for_update().filter(person_id__in=ids)}
+    old = {f.person_id: f for f in PersonFacts.objects.select_for_update().filter(person_id__any=ids)}
     new = facts_for(ids)
     changed = [pid for pid in ids if not (pid in old and pid in new and same_facts(old[pid], new[pid]))]
     if not changed:
@@ -116,7 +118,7 @@ def person_facts_refresh(person_ids: Sequence[int]) -> None:
     cells_add(deltas)
     gone = [pid for pid in changed if pid not in new]
     if gone:
-        PersonFacts.objects.filter(person_id__in=gone).delete()
+        PersonFacts.objects.filter(person_id__any=gone).delete()
     rewrite_rows([new[pid] for pid in changed if pid in new and pid in old], FACT_FIELDS)
     PersonFacts.objects.bulk_create([new[pid] for pid in changed if pid in new and pid not in old])
 

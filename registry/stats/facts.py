@@ -87,23 +87,23 @@ def ce_years(
 def facts_for(person_ids: Sequence[int]) -> dict[int, PersonFacts]:
     """Facts of these people as the records say now (people that do not exist are left out)."""
     ids = list(person_ids)
-    people = Person.objects.filter(pk__in=ids).values_list(
+    people = Person.objects.filter(pk__any=ids).values_list(
         "pk", "agency_id", "status", "sex", "highest_education", "category", "birth_date", "collected_at"
     )
     quals: dict[int, list[tuple[str, date]]] = defaultdict(list)
     for pid, level, obtained in Qualification.objects.filter(
-        person_id__in=ids, status=QualificationStatus.APPROVED
+        person_id__any=ids, status=QualificationStatus.APPROVED
     ).values_list("person_id", "level", "obtained_on"):
         quals[pid].append((level, obtained))
     talents: dict[int, set[str]] = defaultdict(set)
     for pid, code in Talent.objects.filter(
-        person_id__in=ids, status__in=(TalentStatus.TRAINING, TalentStatus.GRADUATED)
+        person_id__any=ids, status__in=(TalentStatus.TRAINING, TalentStatus.GRADUATED)
     ).values_list("person_id", "programme__code"):
         talents[pid].add(code)
     credit: dict[int, set[str]] = defaultdict(set)
     black: dict[int, list[Period]] = defaultdict(list)
     bar: dict[int, list[Period]] = defaultdict(list)
-    for row in CreditRecord.objects.filter(person_id__in=ids, status__in=COUNTED).values_list(
+    for row in CreditRecord.objects.filter(person_id__any=ids, status__in=COUNTED).values_list(
         "person_id",
         "kind",
         "serious",
@@ -122,13 +122,13 @@ def facts_for(person_ids: Sequence[int]) -> dict[int, PersonFacts]:
         if bar_perm or barred is not None:
             bar[pid].append((decided, None if bar_perm else barred))
     works: dict[int, list[Period]] = defaultdict(list)
-    for pid, start, end in Work.objects.filter(person_id__in=ids, is_accounting=True).values_list(
+    for pid, start, end in Work.objects.filter(person_id__any=ids, is_accounting=True).values_list(
         "person_id", "start_date", "end_date"
     ):
         works[pid].append((start, end))
     entries: dict[int, dict[int, list[tuple[str, Decimal]]]] = defaultdict(lambda: defaultdict(list))
     for pid, year, subject, credits in Entry.objects.filter(
-        person_id__in=ids, status=EntryStatus.APPROVED
+        person_id__any=ids, status=EntryStatus.APPROVED
     ).values_list("person_id", "year", "subject", "credits"):
         entries[pid][year].append((subject, Decimal(credits)))
 

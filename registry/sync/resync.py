@@ -28,7 +28,7 @@ def reported_people() -> QuerySet[Person]:
 def _records(ids: list[int]) -> Iterator[list[dict[str, Any]]]:
     for start in range(0, len(ids), CHUNK):
         chunk = list(
-            Person.objects.filter(id__in=ids[start : start + CHUNK]).select_related("agency").order_by("id")
+            Person.objects.filter(id__any=ids[start : start + CHUNK]).select_related("agency").order_by("id")
         )
         # Set-based: a few queries per chunk instead of several per person.
         yield [rec.model_dump(mode="json") for rec in person_records(chunk)]
@@ -165,6 +165,6 @@ def reconcile(client: HubClient, *, progress: Callable[[str], None] | None = Non
     say(f"差异记录 {len(to_send)} 条，重新报送 …")
     if to_send:
         result.repaired = resync(
-            client, people=people.filter(archive_index__in=sorted(to_send)), mode="repair", everything=True
+            client, people=people.filter(archive_index__any=sorted(to_send)), mode="repair", everything=True
         )
     return result

@@ -19,7 +19,7 @@ def read_many(persons: Sequence[Person]) -> dict[int, list[std.Talent]]:
     its programme's national-table code."""
     out: dict[int, list[std.Talent]] = {p.pk: [] for p in persons}
     rows = (
-        Talent.objects.filter(person_id__in=list(out))
+        Talent.objects.filter(person_id__any=list(out))
         .order_by("cohort_year", "id")
         .values_list(
             "person_id",
@@ -83,6 +83,6 @@ def write_many(items: Sequence[tuple[Person, Sequence[std.Talent]]]) -> dict[int
             holders[pair].add(person.pk)
         holding[person.pk] = set(pairs)
     if accepted:
-        Talent.objects.filter(person_id__in=[p.pk for p, _ in accepted]).delete()
+        Talent.objects.filter(person_id__any=[p.pk for p, _ in accepted]).delete()
         Talent.objects.bulk_create([row for p, s in accepted for row in replica_rows(p, s, programmes)])
     return refused
