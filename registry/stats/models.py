@@ -23,8 +23,14 @@ CE_FIRST_YEAR = 2018
 class PersonFacts(models.Model):
     """What the cells count of one person. Derived data: `registry stats rebuild` remakes it."""
 
-    person = models.OneToOneField(Person, primary_key=True, on_delete=models.CASCADE, related_name="+")
-    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+", db_index=False)
+    # No foreign-key constraints in the database on the statistics tables (ADR 0013, "Derived rows"):
+    # the ORM keeps CASCADE and PROTECT, and `stats verify` finds rows whose person is gone.
+    person = models.OneToOneField(
+        Person, primary_key=True, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
+    )
     status = models.CharField(max_length=16)
     sex = models.CharField(max_length=1, blank=True)
     education = models.CharField(max_length=2, blank=True)
@@ -53,7 +59,9 @@ class PersonFacts(models.Model):
 class Cell(models.Model):
     """How many people of an agency's subtree, in one status, have a dimension's value."""
 
-    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+", db_index=False)
+    agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
+    )
     dim = models.CharField(max_length=4)
     value = models.CharField(max_length=16)
     status = models.CharField(max_length=16)

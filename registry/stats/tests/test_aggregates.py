@@ -10,7 +10,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import transaction
+from django.db import connection, transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -271,6 +271,25 @@ def test_verify_notices_a_write_that_bypassed_the_services(make_person: Any) -> 
     stats_rebuild()
     assert stats_verify().ok
     assert PersonFacts.objects.get(pk=person.pk).education == "11"
+
+
+def test_facts_left_for_a_person_who_is_gone_are_found_and_removed(make_person: Any) -> None:
+    """The statistics tables carry no foreign keys in the database (ADR 0013, derived rows): the ORM
+    still cascades a person's deletion to their facts, and verify finds facts nobody owns."""
+    person, other = make_person("440106"), make_person("440104")
+    orphan = PersonFacts.objects.get(pk=other.pk)
+    orphan.person_id = Person.objects.order_by("-pk").values_list("pk", flat=True)[0] + 1000
+    orphan.save(force_insert=True)  # a person id that exists nowhere: no constraint stops it
+    report = stats_verify()
+    assert not report.ok and any("已不存在" in p for p in report.problems)
+    stats_rebuild()
+    assert stats_verify().ok and not PersonFacts.objects.filter(pk=orphan.person_id).exists()
+    Person.objects.filter(pk=person.pk).delete()
+    assert not PersonFacts.objects.filter(pk=person.pk).exists()
+    with connection.cursor() as cursor:  # a check per inserted row at commit is what the ADR avoids
+        for table in (Cell._meta.db_table, PersonFacts._meta.db_table):
+            found = connection.introspection.get_constraints(cursor, table).values()
+            assert not [c for c in found if c["foreign_key"]], table
 
 
 def test_merge_joins_overlapping_and_touching_periods() -> None:
