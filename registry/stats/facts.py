@@ -28,7 +28,7 @@ NONE = "-"  # the value of "has none" (no education code, no programme, no credi
 
 # Dimensions, as stored in Cell.dim.
 ALL, SEX, EDUCATION, CATEGORY = "all", "sex", "edu", "cat"
-BIRTH_MONTH, BIRTH_DAY = "bm", "bd"
+BIRTH_YEAR, BIRTH_DAY = "by", "bd"
 QUALIFICATION, TALENT, CREDIT, COLLECTED = "ql", "tp", "cr", "cm"
 BLACK_FROM, BLACK_UNTIL, BAR_FROM, BAR_UNTIL = "bl+", "bl-", "ba+", "ba-"
 CE, CE_TAIL = "ce", "cet"
@@ -197,7 +197,7 @@ def pairs(f: PersonFacts) -> set[Pair]:
         (SEX, f.sex or NONE),
         (EDUCATION, f.education or NONE),
         (CATEGORY, f.category or NONE),
-        (BIRTH_MONTH, birth[:7]),
+        (BIRTH_YEAR, birth[:4]),
         (BIRTH_DAY, birth),
         (QUALIFICATION, f.qualification or "0"),
     }
