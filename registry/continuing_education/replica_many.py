@@ -85,7 +85,8 @@ def read_many(persons: Sequence[Person]) -> dict[int, list[std.ContinuingEducati
     qualified: dict[int, list[date]] = {pk: [] for pk in pks}
     quals = _approved_qualifications()
     if quals is not None:
-        for person_id, obtained_on in quals.filter(person_id__any=pks).values_list("person_id", "obtained_on"):
+        rows = quals.filter(person_id__any=pks).values_list("person_id", "obtained_on")
+        for person_id, obtained_on in rows:
             qualified[person_id].append(obtained_on)
     periods: dict[int, list[tuple[date, date | None]]] = {pk: [] for pk in pks}
     for person_id, start, end in Work.objects.filter(person_id__any=pks, is_accounting=True).values_list(

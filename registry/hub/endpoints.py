@@ -10,7 +10,6 @@ import logging
 import random
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -23,6 +22,7 @@ from registry.standard.messages import ERROR_CODES, MAX_MESSAGE_BYTES, MESSAGE_T
 from registry.standard.signing import (
     REPLAY_WINDOW,
     SignatureProblem,
+    canonical_form,
     loads_normal,
     sign,
     signature_block,
@@ -35,7 +35,7 @@ from .models import AgencyKey, SeenNonce
 
 log = logging.getLogger("registry.hub")
 
-Handler = Callable[[Agency, dict[str, Any], Any], BaseModel]
+Handler = Callable[..., BaseModel]  # (agency, message, parsed[, canonical form])
 
 
 def _answer(reply: BaseModel, key: AgencyKey | None, status: int = 200) -> HttpResponse:
@@ -89,7 +89,10 @@ def _remember_nonce(agency_code: str, nonce: str) -> bool:
     return True
 
 
-def endpoint(message_type: str, handler: Handler) -> Callable[[HttpRequest], HttpResponse]:
+def endpoint(
+    message_type: str, handler: Handler, *, with_form: bool = False
+) -> Callable[[HttpRequest], HttpResponse]:
+    """`with_form`: the handler also takes the message's canonical form (see handle_feed)."""
     model = MESSAGE_TYPES[message_type]
 
     @csrf_exempt
@@ -124,7 +127,8 @@ def endpoint(message_type: str, handler: Handler) -> Callable[[HttpRequest], Htt
                 agency_code if known else "",
             )
         try:
-            verify(message, key=key_secret(key), normal=True)
+            form = canonical_form(message, normal=True)
+            verify(message, key=key_secret(key), normal=True, canonical=form)
         except SignatureProblem as exc:
             return _error(exc.code, exc.message, 401, None, agency_code)
         if not _remember_nonce(agency_code, block["nonce"]):
@@ -153,7 +157,11 @@ def endpoint(message_type: str, handler: Handler) -> Callable[[HttpRequest], Htt
                 [Notice(code="AGENCY_MISMATCH", path="agency", message="应与签名机构一致")],
             )
         try:
-            reply = handler(key.agency, message, parsed)
+            reply = (
+                handler(key.agency, message, parsed, form)
+                if with_form
+                else handler(key.agency, message, parsed)
+            )
         except Rejected as exc:
             return _error(exc.code, exc.message, exc.status, key, agency_code, exc.errors, exc.expected_seq)
         return _answer(reply, key)

@@ -22,7 +22,7 @@ from registry.standard.messages import (
     ResyncAck,
     ResyncBatch,
 )
-from registry.standard.signing import content_digest
+from registry.standard.signing import Canonical
 from registry.sync.reconcile import buckets_of
 
 from .apply import APPLIED, CONFLICT, QUARANTINED, in_jurisdiction, master_apply_many
@@ -30,9 +30,11 @@ from .ingest import Rejected, feed_receive
 from .models import FeedCursor
 
 
-def handle_feed(reporter: Agency, message: dict[str, Any], batch: ChangeBatch) -> Ack:
+def handle_feed(reporter: Agency, message: dict[str, Any], batch: ChangeBatch, form: Canonical) -> Ack:
+    """`form`: the canonical form the endpoint checked the signature with; the digest and the inbox's
+    copy of the events come from it rather than from two more passes over the message."""
     return feed_receive(
-        reporter=reporter, message=message, batch=batch, digest=content_digest(message, normal=True)
+        reporter=reporter, events_json=form.members["events"], batch=batch, digest=form.digest()
     )
 
 

@@ -7,6 +7,7 @@ locked first, so two deliveries of the same agency never interleave.
 from __future__ import annotations
 
 import json
+import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,7 +49,9 @@ def _aad(agency: Agency, first_seq: int) -> bytes:
 
 
 def _events_of(batch: InboxBatch) -> list[ChangeEvent]:
-    raw = json.loads(decrypt(bytes(batch.body), _aad(batch.agency, batch.first_seq)))
+    plain = decrypt(bytes(batch.body), _aad(batch.agency, batch.first_seq))
+    # Bodies are stored compressed; one stored before that is the JSON array itself.
+    raw = json.loads(plain if plain[:1] == b"[" else zlib.decompress(plain))
     return [ChangeEvent.model_validate(e) for e in raw]
 
 
@@ -149,7 +152,8 @@ def _drain_inbox(
             cursor.last_digest = batch.digest
 
 
-def feed_receive(*, reporter: Agency, message: dict[str, Any], batch: ChangeBatch, digest: str) -> Ack:
+def feed_receive(*, reporter: Agency, events_json: bytes, batch: ChangeBatch, digest: str) -> Ack:
+    """`events_json`: the batch's events as received, in canonical JSON (kept in the inbox)."""
     FeedCursor.objects.get_or_create(agency=reporter)
     with transaction.atomic():
         cursor = FeedCursor.objects.select_for_update().get(agency=reporter)
@@ -184,9 +188,8 @@ def feed_receive(*, reporter: Agency, message: dict[str, Any], batch: ChangeBatc
             last_seq=batch.last_seq,
             digest=digest,
             prev_digest=batch.prev_digest,
-            body=encrypt(
-                json.dumps(message["events"], ensure_ascii=False).encode(), _aad(reporter, batch.first_seq)
-            ),
+            # Compressed before sealing: ciphertext does not compress, and the JSON shrinks about 4×.
+            body=encrypt(zlib.compress(events_json, 1), _aad(reporter, batch.first_seq)),
             oldest_event_at=min(e.at for e in batch.events),
             received_at=timezone.now(),
         )

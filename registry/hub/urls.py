@@ -8,7 +8,7 @@ from .transfers import handle_transfer_decision, handle_transfer_package, handle
 
 app_name = "hub"
 urlpatterns = [
-    path("api/v1/feed", endpoint("change_batch", handle_feed), name="feed"),
+    path("api/v1/feed", endpoint("change_batch", handle_feed, with_form=True), name="feed"),
     path("api/v1/resync", endpoint("resync_batch", handle_resync), name="resync"),
     path("api/v1/reconcile", endpoint("reconcile_request", handle_reconcile), name="reconcile"),
     path("api/v1/archive-query", endpoint("archive_query", handle_archive_query), name="archive_query"),

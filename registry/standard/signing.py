@@ -52,20 +52,44 @@ def loads_normal(raw: bytes | str) -> Any:
     return json.loads(raw, parse_float=_parse_float, parse_constant=_refuse_constant)
 
 
-def canonical_bytes(message: dict[str, Any], *, normal: bool = False) -> bytes:
-    """The bytes that are signed and digested: the message without `signature.value`.
-    `normal`: the message came from `loads_normal`, so its values are already canonical."""
-    body = dict(message)
+def _dumps(value: Any) -> bytes:
+    return json.dumps(
+        value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False
+    ).encode()
+
+
+@dataclass(frozen=True)
+class Canonical:
+    """A message's canonical form, kept as the canonical JSON of each top-level member (the
+    signature without its value), so that the signed bytes, the content digest and a stored copy of
+    one member all come from one pass over a large message. Joining the members in key order gives
+    exactly the bytes `json.dumps(sort_keys=True, …)` of the whole gives."""
+
+    members: dict[str, bytes]
+
+    def joined(self, *, signature: bool = True) -> bytes:
+        keys = sorted(k for k in self.members if signature or k != "signature")
+        return b"{" + b",".join(_dumps(k) + b":" + self.members[k] for k in keys) + b"}"
+
+    def digest(self) -> str:
+        return sm3_hex(self.joined(signature=False))
+
+
+def canonical_form(message: dict[str, Any], *, normal: bool = False) -> Canonical:
+    """`normal`: the message came from `loads_normal`, so its values are already canonical."""
+    body = message if normal else _normalise(message)
+    members = {str(k): _dumps(v) for k, v in body.items() if k != "signature"}
     signature = body.get("signature")
     if isinstance(signature, dict):
-        body["signature"] = {k: v for k, v in signature.items() if k != "value"}
-    return json.dumps(
-        body if normal else _normalise(body),
-        sort_keys=True,
-        ensure_ascii=False,
-        separators=(",", ":"),
-        allow_nan=False,
-    ).encode()
+        members["signature"] = _dumps({k: v for k, v in signature.items() if k != "value"})
+    elif "signature" in body:
+        members["signature"] = _dumps(signature)
+    return Canonical(members)
+
+
+def canonical_bytes(message: dict[str, Any], *, normal: bool = False) -> bytes:
+    """The bytes that are signed and digested: the message without `signature.value`."""
+    return canonical_form(message, normal=normal).joined()
 
 
 def sm3_hex(data: bytes) -> str:
@@ -76,8 +100,7 @@ def sm3_hex(data: bytes) -> str:
 
 def content_digest(message: dict[str, Any], *, normal: bool = False) -> str:
     """SM3 over the canonical form without any signature: equal for a batch however often it is re-signed."""
-    body = {k: v for k, v in message.items() if k != "signature"}
-    return sm3_hex(canonical_bytes(body, normal=normal))
+    return canonical_form(message, normal=normal).digest()
 
 
 def hmac_sm3_hex(key: bytes, data: bytes) -> str:
@@ -131,11 +154,18 @@ def signature_block(message: dict[str, Any]) -> dict[str, Any]:
 
 
 def verify(
-    message: dict[str, Any], *, key: bytes, now: datetime | None = None, normal: bool = False
+    message: dict[str, Any],
+    *,
+    key: bytes,
+    now: datetime | None = None,
+    normal: bool = False,
+    canonical: Canonical | None = None,
 ) -> dict[str, Any]:
-    """Check the signature value and the replay window; returns the signature block."""
+    """Check the signature value and the replay window; returns the signature block.
+    `canonical`: the message's canonical form, when the caller already made it."""
     block = signature_block(message)
-    expected = hmac_sm3_hex(key, canonical_bytes(message, normal=normal))
+    form = canonical if canonical is not None else canonical_form(message, normal=normal)
+    expected = hmac_sm3_hex(key, form.joined())
     if not hmac.compare_digest(expected, block["value"].lower()):
         raise SignatureProblem("SIGNATURE_INVALID", "签名校验失败", "signature.value")
     try:

@@ -1,4 +1,4 @@
-"""core.lookups: `__any` finds exactly what `__in` finds, on every database, and binds one array on PostgreSQL."""
+"""core.lookups: `__any` finds exactly what `__in` finds on every database; one array on PostgreSQL."""
 
 from __future__ import annotations
 
