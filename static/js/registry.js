@@ -4,7 +4,9 @@
     if (!window.TomSelect) return;
     root.querySelectorAll("select").forEach(function (el) {
       if (el.tomselect || el.options.length < 16 || el.closest("template")) return;
-      new TomSelect(el, {maxOptions: null, allowEmptyOption: true, create: false,
+      // refreshThrottle 0: filter on each keystroke. The default 300 ms delay reopened the full list
+      // over the fields below when someone tapped a match within 300 ms of typing.
+      new TomSelect(el, {maxOptions: null, allowEmptyOption: true, create: false, refreshThrottle: 0,
         render: {no_results: function () { return '<div class="no-results">没有匹配的选项</div>'; }}});
     });
   }
